@@ -1,0 +1,14 @@
+"""skunlearn: soft-weighted machine unlearning for fitted scikit-learn linear models.
+
+Wrap a fitted LogisticRegression, Ridge or LinearRegression in
+:class:`SoftUnlearner` to remove a fairness gap by reweighting its training rows
+through influence functions, without retraining from scratch.
+"""
+
+from ._unlearner import SoftUnlearner
+from .models import supported_estimators
+from .objectives import available_objectives
+
+__version__ = "0.1.0"
+
+__all__ = ["SoftUnlearner", "available_objectives", "supported_estimators", "__version__"]

@@ -1,0 +1,168 @@
+"""Chunked linear algebra over a design matrix with an implicit intercept column.
+
+Every quantity skunlearn needs from the training rows is either a map over rows
+(scores ``X theta``, per-row influences) or a sum over rows (gradients,
+``X^T diag(h) X``). :class:`Design` computes both over row chunks, so memory stays
+at a few chunks of ``X`` whatever ``n`` is, and the intercept column of ones is
+never materialised (no ``n x (d + 1)`` copy of ``X``).
+
+The chunk size follows scikit-learn's ``working_memory`` setting
+(:func:`sklearn.set_config`), like :func:`sklearn.metrics.pairwise_distances_chunked`.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.utils import gen_batches
+
+
+class Design:
+    """The matrix ``X~ = [X, 1]`` (or ``X`` without intercept), used chunk by chunk.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Feature matrix. Never copied.
+    fit_intercept : bool
+        Whether the parameter vector ends with an intercept (a column of ones).
+    intercept_value : float, default=1.0
+        Value of the implicit intercept column (liblinear's ``intercept_scaling``
+        is handled by the model's penalty, so this stays 1 for every model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import Design
+    >>> D = Design(np.array([[1.0, 2.0], [3.0, 4.0]]), fit_intercept=True)
+    >>> D.matvec(np.array([1.0, 0.0, 10.0]))
+    array([11., 13.])
+    >>> D.gram(np.ones(2))
+    array([[10., 14.,  4.],
+           [14., 20.,  6.],
+           [ 4.,  6.,  2.]])
+    """
+
+    def __init__(self, X, fit_intercept):
+        self.X = X
+        self.fit_intercept = bool(fit_intercept)
+        self.n_samples, self.n_features = X.shape
+        self.n_params = self.n_features + int(self.fit_intercept)
+
+    def chunks(self):
+        """Yield row slices whose dense ``chunk x n_params`` block fits working memory."""
+        # A chunk holds a few float64 copies of its rows (block, weighted block).
+        row_bytes = 8 * 4 * max(self.n_params, 1)
+        n_rows = int(get_config()["working_memory"] * 2**20 // row_bytes)
+        return gen_batches(self.n_samples, min(max(n_rows, 1), max(self.n_samples, 1)))
+
+    def block(self, rows):
+        """Dense ``X~[rows]`` (one chunk; the only place a dense row block exists)."""
+        Xc = self.X[rows]
+        Xc = Xc.toarray() if sp.issparse(Xc) else np.asarray(Xc, dtype=float)
+        if self.fit_intercept:
+            Xc = np.hstack([Xc, np.ones((Xc.shape[0], 1))])
+        return Xc
+
+    def matvec(self, theta):
+        """``X~ @ theta`` for ``theta`` of shape (p,) or (p, k)."""
+        theta = np.asarray(theta, dtype=float)
+        out = self.X @ theta[: self.n_features]
+        out = np.asarray(out, dtype=float)
+        if self.fit_intercept:
+            out = out + theta[self.n_features]
+        return out
+
+    def rmatvec(self, a):
+        """``X~^T @ a`` for ``a`` of shape (n,) or (n, k)."""
+        a = np.asarray(a, dtype=float)
+        top = np.asarray(self.X.T @ a, dtype=float)
+        if not self.fit_intercept:
+            return top
+        return np.concatenate([top, a.sum(axis=0, keepdims=True)], axis=0)
+
+    def gram(self, h):
+        """``X~^T diag(h) X~`` summed over row chunks; shape (p, p)."""
+        p = self.n_params
+        out = np.zeros((p, p))
+        for rows in self.chunks():
+            Xc = self.block(rows)
+            out += Xc.T @ (h[rows, None] * Xc)
+        return (out + out.T) / 2.0
+
+
+class SymmetricSolver:
+    """Solve ``H x = b`` for a symmetric positive (semi-)definite ``H``.
+
+    Uses a Cholesky factor when ``H`` is positive definite. When it is not (for
+    example ordinary least squares on collinear features), falls back to the
+    Moore-Penrose pseudo-inverse from an eigendecomposition and warns once, which
+    matches the minimum-norm solution scikit-learn's ``lstsq`` returns.
+
+    Parameters
+    ----------
+    H : ndarray of shape (p, p)
+        Symmetric matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import SymmetricSolver
+    >>> SymmetricSolver(np.array([[2.0, 0.0], [0.0, 4.0]])).solve(np.array([2.0, 2.0]))
+    array([1. , 0.5])
+    """
+
+    def __init__(self, H):
+        self.H = H
+        self.p = H.shape[0]
+        self.pinv = None
+        try:
+            self.cho = scipy.linalg.cho_factor(H, lower=True, check_finite=True)
+            # A Cholesky factor of a numerically singular matrix "succeeds" with a
+            # tiny pivot; treat a condition number beyond 1e12 as singular.
+            diag = np.abs(np.diag(self.cho[0]))
+            if diag.size and diag.min() ** 2 < 1e-12 * diag.max() ** 2:
+                raise np.linalg.LinAlgError("ill-conditioned")
+        except (np.linalg.LinAlgError, ValueError):
+            self.cho = None
+            vals, vecs = np.linalg.eigh(H)
+            cutoff = 1e-10 * max(np.abs(vals).max(initial=0.0), 1e-300)
+            inv = np.where(vals > cutoff, 1.0 / np.where(vals > cutoff, vals, 1.0), 0.0)
+            self.pinv = (vecs * inv) @ vecs.T
+            warnings.warn(
+                "The Hessian of the training objective is singular (collinear "
+                "features or no regularisation); influences use its pseudo-inverse, "
+                "i.e. the minimum-norm solution.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    @property
+    def singular(self):
+        """Whether the pseudo-inverse fallback is in use."""
+        return self.cho is None
+
+    def solve(self, b):
+        """Return ``H^{-1} b`` (or ``H^+ b``) for ``b`` of shape (p,) or (p, k)."""
+        if self.cho is not None:
+            return scipy.linalg.cho_solve(self.cho, b)
+        return self.pinv @ b
+
+
+def psd_factor(M):
+    """Return ``L`` with ``L @ L.T == M`` for a symmetric PSD ``M`` (may be singular).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import psd_factor
+    >>> M = np.array([[4.0, 2.0], [2.0, 1.0]])
+    >>> L = psd_factor(M)
+    >>> np.allclose(L @ L.T, M)
+    True
+    """
+    vals, vecs = np.linalg.eigh((M + M.T) / 2.0)
+    keep = vals > 1e-12 * max(vals.max(initial=0.0), 1e-300)
+    return vecs[:, keep] * np.sqrt(vals[keep])

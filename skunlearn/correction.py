@@ -1,0 +1,132 @@
+"""One correction, end to end: influence -> weights -> update, on a :class:`LinearModel`.
+
+:func:`correct` is the functional core under :class:`skunlearn.SoftUnlearner`.
+It takes a polished ``theta`` and returns new parameters and the weights that
+produced them. The ``path`` update repeats the linearisation ``n_steps`` times:
+step ``j`` asks for ``1 / (n_steps - j)`` of the target that remains and ends at
+the exact optimum of the accumulated weights, so the curvature of the sigmoid
+and the second-order utility cost are re-measured along the way instead of
+being extrapolated from ``theta``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .influence import Influence
+from .updates import clip_weights, newton_update, refit_update
+from .weights import curvature_weights, hard_weights, soft_weights
+
+WEIGHTINGS = ("soft", "curvature", "hard")
+UPDATES = ("newton", "refit", "path")
+
+
+@dataclass
+class Correction:
+    """What :func:`correct` returns.
+
+    Attributes
+    ----------
+    theta : ndarray of shape (n_params,)
+        Corrected parameters.
+    eps : ndarray of shape (n_samples,)
+        Total weight change of each training row (row ``i`` retrained with
+        weight ``1 + eps_i``).
+    influence : skunlearn.influence.Influence
+        Influences at the original parameters.
+    target_path : list of ndarray
+        Target value on the evaluation data after each step (first: before).
+    """
+
+    theta: np.ndarray
+    eps: np.ndarray
+    influence: Influence
+    target_path: list = field(default_factory=list)
+
+
+def _step_weights(influence, goal, weighting, bounds, utility, options):
+    if weighting == "soft":
+        return soft_weights(influence, goal, bounds=bounds)
+    if weighting == "curvature":
+        H_U = utility.hessian(influence.theta)
+        return curvature_weights(influence, goal, H_U, reg=options.get("curvature_reg", 1.0))
+    return hard_weights(influence, goal, fraction=options.get("hard_fraction"))
+
+
+def correct(
+    model,
+    theta,
+    solver,
+    target,
+    utility,
+    *,
+    strength=1.0,
+    weighting="soft",
+    update="newton",
+    n_steps=5,
+    bounds=None,
+    refit=None,
+    **options,
+):
+    """Move ``theta`` so that the target falls by ``strength`` times its value.
+
+    Parameters
+    ----------
+    model : skunlearn.models.LinearModel
+        Training objective.
+    theta : ndarray of shape (n_params,)
+        Stationary point of ``model`` (see :meth:`LinearModel.polish`).
+    solver : skunlearn._linalg.SymmetricSolver
+        Factor of the Hessian at ``theta``.
+    target, utility : BoundObjective
+        ``F`` and ``U`` on the evaluation data (``utility`` must have ``hessian``
+        for ``weighting="curvature"``).
+    strength : float in (0, 1]
+        Fraction of the target to remove (to first order for one step).
+    weighting : {"soft", "curvature", "hard"}
+    update : {"newton", "refit", "path"}
+    n_steps : int
+        Steps of the ``path`` update.
+    bounds : tuple or None
+        Box on the total ``eps`` (soft weighting only).
+    refit : callable or None
+        ``refit(theta, eps) -> theta`` for ``update="refit"`` (bound by the caller
+        to the estimator and its data).
+    **options
+        ``curvature_reg`` and ``hard_fraction``, passed to the weighting.
+
+    Returns
+    -------
+    Correction
+    """
+    F0 = np.asarray(target.value(theta), dtype=float)
+    influence = Influence(model, theta, solver, target, utility)
+    if update != "path":
+        eps = _step_weights(influence, -strength * F0, weighting, bounds, utility, options)
+        if update == "newton":
+            new_theta = newton_update(model, theta, eps)
+        else:
+            new_theta = refit(theta, eps)
+        return Correction(new_theta, eps, influence, [F0, target.value(new_theta)])
+
+    goal_value = (1.0 - strength) * F0
+    eps = np.zeros(model.n_samples)
+    path = [F0]
+    current, step_influence = theta, influence
+    lo, hi = (None, None) if bounds is None else bounds
+    for j in range(n_steps):
+        goal = (goal_value - path[-1]) / (n_steps - j)
+        step_bounds = None
+        if bounds is not None:
+            step_bounds = (
+                None if lo is None else lo - eps,
+                None if hi is None else hi - eps,
+            )
+        delta = _step_weights(step_influence, goal, weighting, step_bounds, utility, options)
+        eps = eps + delta
+        weights = clip_weights(eps, stacklevel=3) if np.any(eps < -1) else 1.0 + eps
+        current, info = model.polish(current, weights)
+        path.append(np.asarray(target.value(current), dtype=float))
+        if j + 1 < n_steps:
+            step_influence = Influence(model, current, info["solver"], target, utility)
+    return Correction(current, eps, influence, path)

@@ -1,0 +1,100 @@
+"""Adapter for :class:`~sklearn.linear_model.Ridge` and
+:class:`~sklearn.linear_model.LinearRegression` (single target).
+
+scikit-learn minimises
+
+.. math::
+
+    L(w, b) = \\sum_i s_i (y_i - x_i^T w - b)^2 + \\alpha \\|w\\|^2,
+
+with ``alpha = 0`` for LinearRegression and the intercept never penalised. In the
+:class:`LinearModel` form that is the squared loss with scale 1 and ``P = 2 alpha``
+on the coefficients. The objective is quadratic, so one Newton step on the
+reweighted objective is the exact weighted refit.
+"""
+
+import numpy as np
+
+from ..losses import SquaredLoss
+from ._adapter import ModelAdapter, _unwrap, register_adapter, split_theta
+from ._base import LinearModel
+
+
+@register_adapter
+class LeastSquaresAdapter(ModelAdapter):
+    """Ridge (scalar ``alpha``) and LinearRegression, one target, ``positive=False``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skunlearn.models import LeastSquaresAdapter
+    >>> X = np.array([[0.0], [1.0], [2.0]]); y = np.array([1.0, 3.0, 5.0])
+    >>> est = Ridge(alpha=1.0).fit(X, y)
+    >>> model = LeastSquaresAdapter.build(est, X, y, None)
+    >>> theta = LeastSquaresAdapter.parameters(est)
+    >>> bool(np.linalg.norm(model.gradient(theta)) < 1e-8)
+    True
+    """
+
+    estimator_names = ("Ridge", "LinearRegression")
+    is_classifier = False
+
+    @classmethod
+    def estimator_types(cls):
+        from sklearn.linear_model import LinearRegression, Ridge
+
+        return (Ridge, LinearRegression)
+
+    @classmethod
+    def _alpha(cls, est):
+        alpha = np.asarray(getattr(est, "alpha", 0.0), dtype=float)
+        if alpha.size != 1:
+            raise ValueError(
+                "skunlearn supports Ridge with a scalar alpha (one target) only, got "
+                f"alpha of shape {alpha.shape}."
+            )
+        return float(alpha.ravel()[0])
+
+    @classmethod
+    def check_params(cls, estimator):
+        est = _unwrap(estimator)
+        if getattr(est, "positive", False):
+            raise ValueError(
+                "skunlearn does not support positive=True: the constrained optimum "
+                "is not a stationary point, so influence functions do not apply."
+            )
+        cls._alpha(est)
+        coef = getattr(est, "coef_", None)
+        if coef is not None and np.ndim(coef) != 1:
+            raise ValueError(
+                "skunlearn supports single-target regression only; the model was "
+                f"fitted with coef_ of shape {np.shape(coef)}."
+            )
+
+    @classmethod
+    def build(cls, estimator, X, y, sample_weight):
+        est = _unwrap(estimator)
+        cls.check_params(est)
+        y = np.asarray(y, dtype=float)
+        if y.ndim != 1:
+            raise ValueError(f"skunlearn supports one regression target; y has shape {y.shape}.")
+        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        penalty = np.full(X.shape[1] + int(est.fit_intercept), 2.0 * cls._alpha(est))
+        if est.fit_intercept:
+            penalty[-1] = 0.0
+        return LinearModel(X, y, sw, SquaredLoss(), 1.0, penalty, est.fit_intercept)
+
+    @classmethod
+    def parameters(cls, estimator):
+        est = _unwrap(estimator)
+        theta = np.asarray(est.coef_, dtype=float).ravel()
+        if est.fit_intercept:
+            theta = np.append(theta, float(est.intercept_))
+        return theta
+
+    @classmethod
+    def set_parameters(cls, estimator, theta):
+        coef, intercept = split_theta(theta, np.size(estimator.coef_), estimator.fit_intercept)
+        estimator.coef_ = coef
+        estimator.intercept_ = intercept

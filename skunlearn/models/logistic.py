@@ -1,0 +1,161 @@
+"""Adapter for binary :class:`~sklearn.linear_model.LogisticRegression`.
+
+scikit-learn minimises (every solver, up to a positive factor)
+
+.. math::
+
+    L(w, b) = C \\sum_i s_i \\, \\mathrm{logloss}(x_i^T w + b, y_i)
+              + \\tfrac12 \\|w\\|^2 \\; [+ \\tfrac12 (b / \\mathrm{intercept\\_scaling})^2
+              \\text{ for liblinear}],
+
+with ``s_i = sample_weight_i * class_weight[y_i]``. ``C = inf`` (or no penalty)
+drops the penalty, and then the loss scale is 1. liblinear fits the intercept as
+the weight of a constant feature equal to ``intercept_scaling`` and penalises
+that weight like any other, hence its extra term. The l1 and elastic-net
+penalties are not differentiable and are refused.
+"""
+
+import inspect
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.class_weight import compute_class_weight
+
+from ..losses import LogisticLoss
+from ._adapter import ModelAdapter, _unwrap, register_adapter, split_theta
+from ._base import LinearModel
+
+
+def _effective_penalty(est):
+    """``"l2"`` or ``None``, resolving scikit-learn's penalty/l1_ratio/C spellings."""
+    penalty = getattr(est, "penalty", "l2")
+    l1_ratio = getattr(est, "l1_ratio", None)
+    if penalty == "deprecated":  # scikit-learn >= 1.8: l1_ratio and C say it all
+        if est.C == np.inf:
+            return None
+        penalty = "l2" if l1_ratio in (0, 0.0, None) else "l1/elasticnet"
+    elif penalty in (None, "none"):
+        return None
+    elif penalty == "elasticnet" and l1_ratio in (0, 0.0):
+        penalty = "l2"
+    if penalty != "l2":
+        raise ValueError(
+            "skunlearn needs a twice-differentiable training objective: "
+            "LogisticRegression is supported with the l2 penalty (l1_ratio=0) or no "
+            f"penalty (C=np.inf), got penalty={est.penalty!r}, l1_ratio={l1_ratio!r}."
+        )
+    return None if est.C == np.inf else "l2"
+
+
+def _class_weights(est, y01, sample_weight):
+    """Per-row class weights exactly as LogisticRegression computes them."""
+    if est.class_weight is None:
+        return np.ones_like(y01)
+    classes = np.array([0.0, 1.0])
+    kwargs = {}
+    if "sample_weight" in inspect.signature(compute_class_weight).parameters:
+        kwargs["sample_weight"] = sample_weight
+    cw_param = est.class_weight
+    if isinstance(cw_param, dict):  # keys are the user's labels; re-key to 0/1
+        cw_param = {
+            float(k): cw_param.get(label, 1.0)
+            for k, label in zip(classes, est.classes_)
+        }
+    weights = compute_class_weight(cw_param, classes=classes, y=y01, **kwargs)
+    return weights[y01.astype(int)]
+
+
+@register_adapter
+class LogisticRegressionAdapter(ModelAdapter):
+    """Binary LogisticRegression with the l2 penalty or none, any solver.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skunlearn.models import LogisticRegressionAdapter
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+    >>> est = LogisticRegression().fit(X, y)
+    >>> model = LogisticRegressionAdapter.build(est, X, y, None)
+    >>> theta = LogisticRegressionAdapter.parameters(est)
+    >>> bool(np.linalg.norm(model.gradient(theta)) < 1e-3)
+    True
+    """
+
+    estimator_names = ("LogisticRegression",)
+    is_classifier = True
+
+    @classmethod
+    def estimator_types(cls):
+        from sklearn.linear_model import LogisticRegression
+
+        return (LogisticRegression,)
+
+    @classmethod
+    def check_params(cls, estimator):
+        est = _unwrap(estimator)
+        _effective_penalty(est)
+        classes = getattr(est, "classes_", None)
+        if classes is not None and len(classes) != 2:
+            raise ValueError(
+                "skunlearn supports binary LogisticRegression only; the model was "
+                f"fitted on {len(classes)} classes."
+            )
+
+    @classmethod
+    def encode_target(cls, estimator, y):
+        """Map labels to 0/1 (1 for ``classes_[1]``); unknown labels raise."""
+        classes = _unwrap(estimator).classes_
+        y = np.asarray(y)
+        unknown = ~np.isin(y, classes)
+        if unknown.any():
+            raise ValueError(
+                f"y has labels {np.unique(y[unknown]).tolist()} that the model was not "
+                f"fitted on (classes_={classes.tolist()})."
+            )
+        return (y == classes[1]).astype(float)
+
+    @classmethod
+    def build(cls, estimator, X, y, sample_weight):
+        est = _unwrap(estimator)
+        cls.check_params(est)
+        y01 = cls.encode_target(est, y)
+        n_features = X.shape[1]
+        sw = np.ones(len(y01)) if sample_weight is None else np.asarray(sample_weight, float)
+        sw = sw * _class_weights(est, y01, sw)
+        if _effective_penalty(est) is None:
+            scale, penalty = 1.0, np.zeros(n_features + int(est.fit_intercept))
+        else:
+            scale = float(est.C)
+            penalty = np.ones(n_features + int(est.fit_intercept))
+            if est.fit_intercept:
+                penalty[-1] = (
+                    1.0 / est.intercept_scaling**2 if est.solver == "liblinear" else 0.0
+                )
+        return LinearModel(X, y01, sw, LogisticLoss(), scale, penalty, est.fit_intercept)
+
+    @classmethod
+    def parameters(cls, estimator):
+        est = _unwrap(estimator)
+        theta = np.asarray(est.coef_, dtype=float).ravel()
+        if est.fit_intercept:
+            theta = np.append(theta, float(np.ravel(est.intercept_)[0]))
+        return theta
+
+    @classmethod
+    def set_parameters(cls, estimator, theta):
+        coef, intercept = split_theta(theta, estimator.coef_.shape[1], estimator.fit_intercept)
+        estimator.coef_ = coef.reshape(1, -1)
+        estimator.intercept_ = np.array([intercept])
+
+    @classmethod
+    def refit(cls, estimator, X, y, sample_weight, theta0):
+        est = _unwrap(estimator)
+        new = clone(est)
+        if est.solver != "liblinear":  # liblinear cannot warm start
+            new.set_params(warm_start=True)
+            new.coef_ = np.asarray(theta0[: X.shape[1]], dtype=float).reshape(1, -1).copy()
+            new.intercept_ = np.array([theta0[-1] if est.fit_intercept else 0.0])
+        new.fit(X, y, sample_weight=sample_weight)
+        new.set_params(warm_start=est.warm_start)
+        return new

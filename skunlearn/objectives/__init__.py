@@ -1,0 +1,80 @@
+"""Targets to drive to zero (fairness surrogates) and the utility they are traded against."""
+
+from ._base import BoundObjective, LinearStatisticObjective, Objective
+from .parity import EvaluationLoss, GroupParity
+
+_REGISTRY = {}
+
+
+def register_objective(objective, *aliases):
+    """Make ``objective`` (an :class:`Objective` instance) available by name.
+
+    Examples
+    --------
+    >>> from skunlearn.objectives import GroupParity, register_objective, get_objective
+    >>> register_objective(GroupParity("my_parity", "prediction", ["all"]))
+    >>> get_objective("my_parity").name
+    'my_parity'
+    """
+    for name in (objective.name, *aliases):
+        _REGISTRY[name] = objective
+
+
+def available_objectives():
+    """Sorted names accepted by ``SoftUnlearner(objective=...)``.
+
+    Examples
+    --------
+    >>> from skunlearn.objectives import available_objectives
+    >>> "demographic_parity" in available_objectives()
+    True
+    """
+    return sorted(_REGISTRY)
+
+
+def get_objective(objective):
+    """Return the :class:`Objective` for a name, or ``objective`` itself if it is one.
+
+    Examples
+    --------
+    >>> from skunlearn.objectives import get_objective
+    >>> get_objective("demographic_parity").statistic
+    'prediction'
+    >>> get_objective("parity")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown objective 'parity'; choose one of ...
+    """
+    if isinstance(objective, Objective):
+        return objective
+    if isinstance(objective, str) and objective in _REGISTRY:
+        return _REGISTRY[objective]
+    raise ValueError(
+        f"Unknown objective {objective!r}; choose one of "
+        f"{', '.join(repr(n) for n in available_objectives())} or pass an Objective instance."
+    )
+
+
+register_objective(GroupParity("demographic_parity", "prediction", ["all"]))
+register_objective(
+    GroupParity("equal_opportunity", "prediction", ["positive"], classifier_only=True),
+    "true_positive_rate_parity",
+)
+register_objective(
+    GroupParity("false_positive_rate_parity", "prediction", ["negative"], classifier_only=True)
+)
+register_objective(
+    GroupParity("equalized_odds", "prediction", ["positive", "negative"], classifier_only=True)
+)
+register_objective(GroupParity("error_rate_parity", "loss", ["all"]))
+
+__all__ = [
+    "BoundObjective",
+    "EvaluationLoss",
+    "GroupParity",
+    "LinearStatisticObjective",
+    "Objective",
+    "available_objectives",
+    "get_objective",
+    "register_objective",
+]

@@ -1,0 +1,112 @@
+"""The protocol of a target: a smooth vector function ``F(theta)`` driven to zero.
+
+An :class:`Objective` is a description (a name and its settings). Binding it to
+evaluation data gives a :class:`BoundObjective` with ``value(theta)`` (k numbers)
+and ``jacobian(theta)`` (k x p). Influence, weights and updates only ever see
+bound objectives, so a new objective is one new class.
+"""
+
+import numpy as np
+
+
+class BoundObjective:
+    """An objective evaluated on fixed data: ``value`` and ``jacobian`` of ``theta``.
+
+    Attributes
+    ----------
+    row_names : list of str
+        One name per row of ``F``.
+    """
+
+    row_names = ()
+
+    def value(self, theta):
+        """``F(theta)``, shape (k,)."""
+        raise NotImplementedError
+
+    def jacobian(self, theta):
+        """``dF/dtheta``, shape (k, n_params)."""
+        raise NotImplementedError
+
+
+class Objective:
+    """Base class of targets; subclasses implement :meth:`bind`.
+
+    Attributes
+    ----------
+    name : str
+        The name users pass as ``objective=``.
+    classifier_only : bool
+        Whether the objective needs class labels (e.g. true positive rates).
+    needs_groups : bool
+        Whether ``sensitive_features`` are required.
+    """
+
+    name = None
+    classifier_only = False
+    needs_groups = True
+
+    def bind(self, design, y, groups, loss):
+        """Fix the evaluation data.
+
+        Parameters
+        ----------
+        design : skunlearn._linalg.Design
+            Evaluation features with the model's intercept convention.
+        y : ndarray of shape (n_samples,)
+            Evaluation targets, encoded for ``loss`` (0/1 for classifiers).
+        groups : tuple (codes, labels) or None
+            Group codes from :func:`skunlearn._groups.encode_groups`.
+        loss : LogisticLoss or SquaredLoss
+            The model's loss (gives predictions and per-row losses).
+
+        Returns
+        -------
+        BoundObjective
+        """
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class LinearStatisticObjective(BoundObjective):
+    """``F_j(theta) = sum_i C_ij phi(z_i, y_i)``: a fixed linear map of a per-row statistic.
+
+    Group means, their differences and the mean loss are all of this form, so
+    one class gives their values and Jacobians: ``dF/dtheta = (X~^T (C * phi'(z)))^T``.
+
+    Parameters
+    ----------
+    design : skunlearn._linalg.Design
+        Evaluation rows.
+    y : ndarray of shape (n_samples,)
+        Evaluation targets.
+    coefficients : ndarray of shape (n_samples, k)
+        The matrix ``C``.
+    statistic : {"prediction", "loss"}
+        ``phi``: the model's prediction (probability or score) or its per-row loss.
+    loss : LogisticLoss or SquaredLoss
+    row_names : list of str
+    """
+
+    def __init__(self, design, y, coefficients, statistic, loss, row_names):
+        self.design = design
+        self.y = np.asarray(y, dtype=float)
+        self.coefficients = coefficients
+        self.statistic = statistic
+        self.loss = loss
+        self.row_names = list(row_names)
+
+    def _phi(self, z):
+        if self.statistic == "prediction":
+            return self.loss.predict(z), self.loss.predict_derivative(z)
+        return self.loss.value(z, self.y), self.loss.derivative(z, self.y)
+
+    def value(self, theta):
+        phi, _ = self._phi(self.design.matvec(theta))
+        return self.coefficients.T @ phi
+
+    def jacobian(self, theta):
+        _, dphi = self._phi(self.design.matvec(theta))
+        return self.design.rmatvec(self.coefficients * dphi[:, None]).T

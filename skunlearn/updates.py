@@ -1,0 +1,80 @@
+"""How weights become new parameters: one Newton step, an exact refit, or a path.
+
+* ``newton`` -- one Newton step on the reweighted objective from ``theta``,
+  ``theta' = theta - H_w^{-1} grad L_w(theta)`` with ``L_w`` the objective whose
+  row ``i`` has weight ``(1 + eps_i)``. Since ``grad L(theta) = 0``, the gradient is
+  ``sum_i eps_i g_i``. For squared loss (Ridge, LinearRegression) ``L_w`` is
+  quadratic and this step *is* the exact weighted refit.
+* ``refit`` -- refit a clone of the estimator with ``sample_weight * (1 + eps)``
+  (negative weights clipped to 0), warm-started at ``theta``, then polished on
+  the exact objective: the weighted optimum.
+* ``path`` (in :mod:`skunlearn.correction`) -- several re-linearised steps, each
+  ending at the exact optimum of its weights.
+"""
+
+import warnings
+
+import numpy as np
+
+from ._linalg import SymmetricSolver
+
+
+def clip_weights(eps, stacklevel=3):
+    """Retraining multipliers ``max(1 + eps, 0)``, warning when any is clipped."""
+    weights = 1.0 + np.asarray(eps, dtype=float)
+    n_negative = int(np.sum(weights < 0))
+    if n_negative:
+        warnings.warn(
+            f"{n_negative} rows got a negative retraining weight (eps < -1); they are "
+            "clipped to 0. Use bounds=(-1, None) to keep weights non-negative.",
+            RuntimeWarning,
+            stacklevel=stacklevel,
+        )
+    return np.maximum(weights, 0.0)
+
+
+def newton_update(model, theta, eps):
+    """One Newton step on the objective reweighted by ``(1 + eps)``.
+
+    Falls back to the unweighted Hessian (the pure influence-function step) when
+    the reweighted one is not positive definite (strongly negative weights).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.losses import SquaredLoss
+    >>> from skunlearn.models import LinearModel
+    >>> from skunlearn.updates import newton_update
+    >>> X = np.array([[0.0], [1.0], [2.0]]); y = np.array([0.0, 1.0, 4.0])
+    >>> m = LinearModel(X, y, np.ones(3), SquaredLoss(), 1.0, np.zeros(2), True)
+    >>> theta, _ = m.polish(np.zeros(2))
+    >>> eps = np.array([0.0, 0.0, -1.0])          # delete the last row
+    >>> np.round(newton_update(m, theta, eps), 8)  # the line through the first two
+    array([1., 0.])
+    """
+    weights = 1.0 + np.asarray(eps, dtype=float)
+    grad = model.gradient(theta, weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        solver = SymmetricSolver(model.hessian(theta, weights))
+    if solver.singular:
+        solver = SymmetricSolver(model.hessian(theta))
+    return theta - solver.solve(grad)
+
+
+def refit_update(adapter, estimator, X, y, sample_weight, model, theta, eps):
+    """Warm-started refit of a clone with ``sample_weight * max(1 + eps, 0)``, then polished.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+        The exact optimum of the reweighted objective.
+    """
+    weights = clip_weights(eps, stacklevel=4)
+    base = np.ones(len(weights)) if sample_weight is None else np.asarray(sample_weight, float)
+    with warnings.catch_warnings():
+        # The warm-started solver may stop at its own tolerance; polishing finishes.
+        warnings.simplefilter("ignore")
+        fitted = adapter.refit(estimator, X, y, base * weights, theta)
+    theta, _ = model.polish(adapter.parameters(fitted), weights)
+    return theta

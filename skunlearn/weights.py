@@ -1,0 +1,258 @@
+"""Per-row weights ``eps`` that move the target by a requested amount.
+
+Row ``i`` is retrained with weight ``(1 + eps_i)``. To first order the target
+moves by ``f^T eps`` and utility by ``u^T eps`` (see :mod:`skunlearn.influence`).
+Given the requested change ``goal`` (``-strength * F`` for one step):
+
+* :func:`soft_weights` -- the minimum-norm weights (Qiao et al. 2025, generalised
+  to k target rows) ``min 0.5 ||eps||^2  s.t.  f^T eps = goal, u^T eps = 0``,
+  i.e. ``eps = A^T (A A^T)^{-1} b`` with ``A = [f, u]^T``; with box bounds,
+  ``eps = clip(A^T mu, lo, hi)`` where the ``k + 1`` duals ``mu`` solve
+  ``A clip(A^T mu, lo, hi) = b`` (semismooth Newton on the concave dual).
+* :func:`curvature_weights` -- also pays the second-order utility cost
+  ``0.5 dtheta^T H_U dtheta`` of the parameter move ``dtheta = -B^T eps``,
+  ``B = G H^{-1}``: ``min 0.5 eps^T (lam I + B H_U B^T) eps  s.t. f^T eps = goal``,
+  solved with the Woodbury identity in ``O(n p^2)``; ``B`` is never formed.
+* :func:`hard_weights` -- the baseline: delete (``eps = -1``) the rows whose
+  removal most reduces the target.
+
+All of them cost ``O(n k)`` beyond the influences, except the curvature weights
+(``O(n p^2)``).
+
+References
+----------
+Qiao, X., Ding, Y., Cheng, Z., Zhang, W. (2025). Soft weighted machine unlearning.
+arXiv:2505.18783 (AAAI 2026).
+"""
+
+import warnings
+
+import numpy as np
+
+from ._linalg import psd_factor
+
+_DEGENERATE = 1e-10
+
+
+def _min_norm(A, b):
+    """``A (A^T A)^{-1} b`` for ``A`` (n x m) of full column rank, else ``None``."""
+    M = A.T @ A
+    vals = np.linalg.eigvalsh(M)
+    if vals.min() <= _DEGENERATE * max(vals.max(), 1e-300):
+        return None
+    return A @ np.linalg.solve(M, b)
+
+
+def _target_only(f, goal):
+    """Minimum-norm weights meeting the target rows alone (least squares if collinear)."""
+    eps = _min_norm(f, goal)
+    if eps is None:
+        warnings.warn(
+            "The target rows have linearly dependent influences; using the "
+            "least-squares weights, which may not meet every target row.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        coef, *_ = np.linalg.lstsq(f.T @ f, goal, rcond=None)
+        eps = f @ coef
+    return eps
+
+
+def _kappa(s, lo, hi):
+    """Antiderivative of ``clip(., lo, hi)`` (vanishing at 0), elementwise; lo <= 0 <= hi."""
+    c = np.clip(s, lo, hi)
+    return c * s - 0.5 * c**2
+
+
+def _bounded(A, b, lo, hi, max_iter=200):
+    """Solve ``min 0.5||eps||^2  s.t.  A^T eps = b, lo <= eps <= hi`` through its dual.
+
+    The dual of this problem is ``max_mu  b^T mu - sum_i kappa(a_i^T mu)`` with
+    ``kappa' = clip``; its optimum gives ``eps = clip(A mu, lo, hi)``. The dual is
+    concave and piecewise quadratic, so semismooth Newton with backtracking on it
+    converges in a few steps; every step is a sum over rows.
+    """
+    M = A.T @ A
+    scale = max(np.trace(M), 1e-300)
+    mu = np.linalg.lstsq(M, b, rcond=None)[0]
+
+    def dual_loss(m):  # the negated dual, to be minimised
+        return np.sum(_kappa(A @ m, lo, hi)) - b @ m
+
+    value = dual_loss(mu)
+    tol = 1e-12 * max(np.linalg.norm(b), 1e-300)
+    for _ in range(max_iter):
+        s = A @ mu
+        eps = np.clip(s, lo, hi)
+        resid = A.T @ eps - b
+        if np.linalg.norm(resid) <= tol:
+            return eps
+        free = (s > lo) & (s < hi)
+        J = A[free].T @ A[free] + 1e-12 * scale * np.eye(len(b))
+        step = np.linalg.solve(J, resid)
+        t = 1.0
+        while t > 1e-12:
+            candidate = mu - t * step
+            new_value = dual_loss(candidate)
+            if new_value <= value - 1e-4 * t * (resid @ step):
+                break
+            t *= 0.5
+        if t <= 1e-12:
+            break
+        mu, value = candidate, new_value
+    eps = np.clip(A @ mu, lo, hi)
+    if np.linalg.norm(A.T @ eps - b) > 1e-6 * max(np.linalg.norm(b), 1e-300):
+        raise ValueError(
+            "The target cannot be reached with weights inside the bounds; lower "
+            "`strength`, widen `bounds`, or use more steps (update='path')."
+        )
+    return eps
+
+
+def _check_bounds(bounds, n):
+    lo, hi = (None, None) if bounds is None else bounds
+    lo = np.full(n, -np.inf) if lo is None else np.broadcast_to(np.asarray(lo, float), (n,))
+    hi = np.full(n, np.inf) if hi is None else np.broadcast_to(np.asarray(hi, float), (n,))
+    if np.any(lo > 0) or np.any(hi < 0):
+        raise ValueError(
+            "bounds must contain 0 (the weight that leaves a row as it is): need "
+            f"lower <= 0 <= upper, got {bounds!r}."
+        )
+    return lo, hi
+
+
+def soft_weights(influence, goal, bounds=None, hold_utility=True):
+    """Minimum-norm weights moving the target by ``goal`` while holding utility.
+
+    Parameters
+    ----------
+    influence : skunlearn.influence.Influence
+        Influences ``f`` (n x k) and ``u`` (n,).
+    goal : ndarray of shape (k,)
+        Requested first-order change of the target (``-strength * F``).
+    bounds : tuple (lower, upper) or None
+        Box on ``eps``; ``None`` for a side leaves it open. ``(-1, None)`` keeps
+        every retraining weight non-negative. Must contain 0.
+    hold_utility : bool, default=True
+        Add the constraint ``u^T eps = 0``. If ``[f, u]`` is degenerate (``u``
+        parallel to the target influences) it is dropped with a warning.
+
+    Returns
+    -------
+    eps : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> from skunlearn.weights import soft_weights
+    >>> infl = SimpleNamespace(f=np.array([[1.0], [2.0], [0.0]]), u=np.array([0.0, 1.0, 1.0]))
+    >>> eps = soft_weights(infl, np.array([-1.0]))
+    >>> np.round([infl.f[:, 0] @ eps, infl.u @ eps], 12)
+    array([-1., 0.])
+    """
+    f = np.asarray(influence.f, dtype=float)
+    goal = np.asarray(goal, dtype=float)
+    A, b = f, goal
+    if hold_utility:
+        A = np.column_stack([f, influence.u])
+        b = np.append(goal, 0.0)
+        if _min_norm(A, b) is None:
+            warnings.warn(
+                "The utility influences are (nearly) parallel to the target "
+                "influences, so utility cannot be held to first order; meeting the "
+                "target alone.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            A, b = f, goal
+    if bounds is None:
+        return _target_only(A, b) if A is f else (_min_norm(A, b))
+    lo, hi = _check_bounds(bounds, len(f))
+    return _bounded(A, b, lo, hi)
+
+
+def curvature_weights(influence, goal, utility_hessian, reg=1.0):
+    """Soft weights that also pay the second-order utility cost of the parameter move.
+
+    Solves ``min 0.5 eps^T K eps  s.t.  f^T eps = goal`` with
+    ``K = lam I + B H_U B^T``, where ``B = G H^{-1}`` maps weights to the
+    parameter move (``dtheta = -B^T eps``) and ``H_U`` is the Hessian of the
+    evaluation loss. With ``H_U = L L^T`` and ``W = B L`` (never formed),
+    Woodbury gives ``K^{-1} v = (v - W (lam I + W^T W)^{-1} W^T v) / lam``, where
+    ``W^T W = L^T H^{-1} (X~^T diag(r^2) X~) H^{-1} L`` is one chunked Gram matrix.
+
+    Parameters
+    ----------
+    influence : skunlearn.influence.Influence
+    goal : ndarray of shape (k,)
+    utility_hessian : ndarray of shape (p, p)
+        ``H_U``, positive semi-definite.
+    reg : float, default=1.0
+        ``lam`` relative to the mean diagonal of ``B H_U B^T`` (the average
+        second-order utility cost of moving one row's weight by one). Large
+        values give the minimum-norm soft weights; small values the cheapest
+        parameter move, whatever the weights.
+
+    Returns
+    -------
+    eps : ndarray of shape (n_samples,)
+    """
+    model, solver, r = influence.model, influence.solver, influence.row_scales
+    f = np.asarray(influence.f, dtype=float)
+    L = psd_factor(utility_hessian)  # (p, q)
+    HinvL = solver.solve(L)  # (p, q)
+    WtW = HinvL.T @ model.design.gram(r**2) @ HinvL  # (q, q)
+    lam = reg * max(np.trace(WtW), 1e-300) / len(f)
+
+    def K_inv(v):  # v: (n, k)
+        Wt_v = HinvL.T @ model.design.rmatvec(r[:, None] * v)  # (q, k)
+        inner = np.linalg.solve(lam * np.eye(WtW.shape[0]) + WtW, Wt_v)
+        W_inner = r[:, None] * model.design.matvec(HinvL @ inner)  # (n, k)
+        return (v - W_inner) / lam
+
+    Kf = K_inv(f)
+    return Kf @ np.linalg.solve(f.T @ Kf, np.asarray(goal, dtype=float))
+
+
+def hard_weights(influence, goal, fraction=None):
+    """Delete (``eps_i = -1``) the rows whose removal moves the target most toward ``goal``.
+
+    Rows are ranked by ``-f_i . goal / ||goal||``: the first-order change of the
+    target, projected on the requested direction, when row ``i`` is removed.
+    With ``fraction=None``, the fewest top rows whose predicted total reaches
+    ``||goal||`` are removed (all helpful rows, with a warning, if it is never
+    reached); otherwise the top ``fraction`` of the rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> from skunlearn.weights import hard_weights
+    >>> infl = SimpleNamespace(f=np.array([[0.5], [-0.1], [0.3]]), u=np.zeros(3))
+    >>> hard_weights(infl, np.array([-0.6]))
+    array([-1.,  0., -1.])
+    """
+    f = np.asarray(influence.f, dtype=float)
+    goal = np.asarray(goal, dtype=float)
+    norm = np.linalg.norm(goal)
+    direction = goal / norm if norm > 0 else goal
+    gain = -(f @ direction)  # first-order move along the goal when row i is deleted
+    order = np.argsort(-gain, kind="stable")
+    if fraction is not None:
+        m = int(round(fraction * len(f)))
+    else:
+        reached = np.cumsum(gain[order]) >= norm
+        if reached.any():
+            m = int(np.argmax(reached)) + 1
+        else:
+            m = int(np.sum(gain > 0))
+            warnings.warn(
+                f"Deleting all {m} helpful rows moves the target by only "
+                f"{gain[gain > 0].sum():.3g} of the {norm:.3g} requested (first order).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    eps = np.zeros(len(f))
+    eps[order[:m]] = -1.0
+    return eps
