@@ -65,6 +65,9 @@ def encode_groups(sensitive_features, n_samples):
             "sensitive_features contains missing values (NaN or None); assign those "
             "rows a group of their own or drop them."
         )
-    keys = frame.astype(str).agg(", ".join, axis=1).to_numpy()
+    columns = [frame.iloc[:, j].astype(str).to_numpy(dtype=object) for j in range(frame.shape[1])]
+    keys = columns[0]
+    for column in columns[1:]:  # vectorised join; a row-wise apply is 100x slower
+        keys = keys + ", " + column
     labels, codes = np.unique(keys, return_inverse=True)
     return codes.astype(np.intp), [str(label) for label in labels]

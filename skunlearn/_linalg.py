@@ -85,11 +85,21 @@ class Design:
 
     def gram(self, h):
         """``X~^T diag(h) X~`` summed over row chunks; shape (p, p)."""
-        p = self.n_params
+        d, p = self.n_features, self.n_params
         out = np.zeros((p, p))
         for rows in self.chunks():
-            Xc = self.block(rows)
-            out += Xc.T @ (h[rows, None] * Xc)
+            Xc, hc = self.X[rows], h[rows]
+            if sp.issparse(Xc):
+                weighted = Xc.multiply(hc[:, None]).tocsr()
+                out[:d, :d] += (Xc.T @ weighted).toarray()
+            else:
+                weighted = hc[:, None] * Xc
+                out[:d, :d] += Xc.T @ weighted
+            if self.fit_intercept:
+                column = np.asarray(weighted.sum(axis=0)).ravel()
+                out[:d, d] += column
+                out[d, :d] += column
+                out[d, d] += hc.sum()
         return (out + out.T) / 2.0
 
 

@@ -3,10 +3,13 @@
 :func:`correct` is the functional core under :class:`skunlearn.SoftUnlearner`.
 It takes a polished ``theta`` and returns new parameters and the weights that
 produced them. The ``path`` update repeats the linearisation ``n_steps`` times:
-step ``j`` asks for ``1 / (n_steps - j)`` of the target that remains and ends at
-the exact optimum of the accumulated weights, so the curvature of the sigmoid
-and the second-order utility cost are re-measured along the way instead of
-being extrapolated from ``theta``.
+step ``j`` asks for ``1 / (n_steps - j)`` of the target that remains, adds its
+weights to the accumulated ones and takes one Newton step on the objective with
+the accumulated weights, so the curvature of the sigmoid and the second-order
+utility cost are re-measured along the way instead of being extrapolated from
+``theta``. Weights below -1 are kept (not clipped) along the path: clipping
+would make the realised move differ from the planned one at every step, and
+the path then stalls short of the target.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .influence import Influence
-from .updates import clip_weights, newton_update, refit_update
+from .updates import newton_update, weighted_hessian_solver
 from .weights import curvature_weights, hard_weights, soft_weights
 
 WEIGHTINGS = ("soft", "curvature", "hard")
@@ -124,9 +127,9 @@ def correct(
             )
         delta = _step_weights(step_influence, goal, weighting, step_bounds, utility, options)
         eps = eps + delta
-        weights = clip_weights(eps, stacklevel=3) if np.any(eps < -1) else 1.0 + eps
-        current, info = model.polish(current, weights)
+        current = newton_update(model, current, eps)
         path.append(np.asarray(target.value(current), dtype=float))
         if j + 1 < n_steps:
-            step_influence = Influence(model, current, info["solver"], target, utility)
+            solver = weighted_hessian_solver(model, current, 1.0 + eps)
+            step_influence = Influence(model, current, solver, target, utility)
     return Correction(current, eps, influence, path)

@@ -8,8 +8,8 @@
 * ``refit`` -- refit a clone of the estimator with ``sample_weight * (1 + eps)``
   (negative weights clipped to 0), warm-started at ``theta``, then polished on
   the exact objective: the weighted optimum.
-* ``path`` (in :mod:`skunlearn.correction`) -- several re-linearised steps, each
-  ending at the exact optimum of its weights.
+* ``path`` (in :mod:`skunlearn.correction`) -- several re-linearised Newton
+  steps on the objective with the accumulated weights.
 """
 
 import warnings
@@ -49,17 +49,22 @@ def newton_update(model, theta, eps):
     >>> m = LinearModel(X, y, np.ones(3), SquaredLoss(), 1.0, np.zeros(2), True)
     >>> theta, _ = m.polish(np.zeros(2))
     >>> eps = np.array([0.0, 0.0, -1.0])          # delete the last row
-    >>> np.round(newton_update(m, theta, eps), 8)  # the line through the first two
+    >>> np.round(newton_update(m, theta, eps), 8) + 0.0  # the line through the first two
     array([1., 0.])
     """
     weights = 1.0 + np.asarray(eps, dtype=float)
-    grad = model.gradient(theta, weights)
+    solver = weighted_hessian_solver(model, theta, weights)
+    return theta - solver.solve(model.gradient(theta, weights))
+
+
+def weighted_hessian_solver(model, theta, weights):
+    """Factor of the reweighted Hessian, or of the unweighted one if that is not definite."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         solver = SymmetricSolver(model.hessian(theta, weights))
-    if solver.singular:
-        solver = SymmetricSolver(model.hessian(theta))
-    return theta - solver.solve(grad)
+        if solver.singular:
+            solver = SymmetricSolver(model.hessian(theta))
+    return solver
 
 
 def refit_update(adapter, estimator, X, y, sample_weight, model, theta, eps):

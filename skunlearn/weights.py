@@ -113,12 +113,12 @@ def _check_bounds(bounds, n):
     lo, hi = (None, None) if bounds is None else bounds
     lo = np.full(n, -np.inf) if lo is None else np.broadcast_to(np.asarray(lo, float), (n,))
     hi = np.full(n, np.inf) if hi is None else np.broadcast_to(np.asarray(hi, float), (n,))
-    if np.any(lo > 0) or np.any(hi < 0):
+    if np.any(lo > 1e-9) or np.any(hi < -1e-9):
         raise ValueError(
             "bounds must contain 0 (the weight that leaves a row as it is): need "
             f"lower <= 0 <= upper, got {bounds!r}."
         )
-    return lo, hi
+    return np.minimum(lo, 0.0), np.maximum(hi, 0.0)  # rounding of accumulated steps
 
 
 def soft_weights(influence, goal, bounds=None, hold_utility=True):
@@ -189,10 +189,10 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
     utility_hessian : ndarray of shape (p, p)
         ``H_U``, positive semi-definite.
     reg : float, default=1.0
-        ``lam`` relative to the mean diagonal of ``B H_U B^T`` (the average
-        second-order utility cost of moving one row's weight by one). Large
-        values give the minimum-norm soft weights; small values the cheapest
-        parameter move, whatever the weights.
+        ``lam`` relative to the mean non-zero eigenvalue of ``B H_U B^T`` (the
+        utility cost of a unit-norm weight change along a typical direction the
+        parameters can move in). Large values give the minimum-norm soft
+        weights; small values the cheapest parameter move, whatever the weights.
 
     Returns
     -------
@@ -203,7 +203,7 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
     L = psd_factor(utility_hessian)  # (p, q)
     HinvL = solver.solve(L)  # (p, q)
     WtW = HinvL.T @ model.design.gram(r**2) @ HinvL  # (q, q)
-    lam = reg * max(np.trace(WtW), 1e-300) / len(f)
+    lam = reg * max(np.trace(WtW), 1e-300) / max(WtW.shape[0], 1)
 
     def K_inv(v):  # v: (n, k)
         Wt_v = HinvL.T @ model.design.rmatvec(r[:, None] * v)  # (q, k)

@@ -142,19 +142,24 @@ class LinearModel:
                 solver = SymmetricSolver(self.hessian(theta, weights))
             step = solver.solve(grad)
             decrement = float(grad @ step)
-            # Newton decrement^2 / 2 estimates L(theta) - min L.
-            if decrement <= 1e-20 * max(1.0, abs(value)) or not np.isfinite(decrement):
+            if not np.isfinite(decrement):
+                break
+            if np.max(np.abs(step), initial=0.0) <= 1e-11 * (1.0 + np.max(np.abs(theta))):
+                theta = theta - step  # negligible, but exact for a quadratic
+                grad = self.gradient(theta, weights)
                 info["converged"] = True
                 break
+            # Armijo backtracking; near the optimum differences of L fall to
+            # rounding level, so allow a few ulps of |L|.
+            slack = 1e-13 * max(1.0, abs(value))
             t = 1.0
             while True:
                 candidate = theta - t * step
                 new_value = self.objective(candidate, weights)
-                if new_value <= value - 1e-4 * t * decrement or t < 1e-10:
+                if new_value <= value - 1e-4 * t * decrement + slack or t < 1e-10:
                     break
                 t *= 0.5
-            if t < 1e-10:  # no descent possible at machine precision
-                info["converged"] = True
+            if t < 1e-10:
                 break
             theta, value = candidate, new_value
             grad = self.gradient(theta, weights)
