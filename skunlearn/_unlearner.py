@@ -74,11 +74,13 @@ class SoftUnlearner(BaseEstimator):
     strength : float in (0, 1], default=1.0
         Fraction of the target to remove (1 removes the whole gap, to first
         order for a single step).
-    update : {"newton", "refit", "path"}, default="newton"
-        ``"newton"``: one Newton step on the reweighted objective (exact for
-        Ridge and LinearRegression). ``"refit"``: refit a warm-started clone with
-        the new sample weights. ``"path"``: ``n_steps`` re-linearised steps, each
-        ending at the exact weighted optimum.
+    update : {"path", "newton", "refit"}, default="path"
+        ``"newton"``: one Newton step on the reweighted objective (the cheapest;
+        exact for Ridge and LinearRegression). ``"refit"``: refit a warm-started
+        clone with the new sample weights. ``"path"``: ``n_steps`` re-linearised
+        Newton steps with step control; it reaches large targets that a single
+        step over- or undershoots, and for least squares with non-negative
+        weights it too ends at the exact weighted refit.
     n_steps : int, default=5
         Number of steps of ``update="path"``.
     bounds : tuple (lower, upper) or None, default=None
@@ -89,8 +91,9 @@ class SoftUnlearner(BaseEstimator):
         mean second-order utility cost of one row. Large values tend to the
         soft weights.
     hard_fraction : float in (0, 1) or None, default=None
-        For ``weighting="hard"``: fraction of rows to delete. ``None`` deletes
-        the fewest rows that reach the target to first order.
+        For ``weighting="hard"``: fraction of rows to delete (over all steps of
+        a path). ``None`` deletes the fewest rows that reach the target to
+        first order.
 
     Attributes
     ----------
@@ -165,7 +168,7 @@ class SoftUnlearner(BaseEstimator):
         *,
         weighting="soft",
         strength=1.0,
-        update="newton",
+        update="path",
         n_steps=5,
         bounds=None,
         curvature_reg=1.0,
@@ -211,10 +214,6 @@ class SoftUnlearner(BaseEstimator):
                 raise ValueError(
                     f"bounds must be a pair (lower, upper), got {self.bounds!r}."
                 )
-        if self.weighting == "hard" and self.update == "path":
-            raise ValueError(
-                "weighting='hard' deletes rows once; use update='newton' or 'refit'."
-            )
         if not isinstance(self.curvature_reg, numbers.Real) or self.curvature_reg <= 0:
             raise ValueError(f"curvature_reg must be positive, got {self.curvature_reg!r}.")
         if self.hard_fraction is not None and not 0 < self.hard_fraction < 1:

@@ -7,7 +7,8 @@ step ``j`` asks for ``1 / (n_steps - j)`` of the target that remains, adds its
 weights to the accumulated ones and takes one Newton step on the objective with
 the accumulated weights, so the curvature of the sigmoid and the second-order
 utility cost are re-measured along the way instead of being extrapolated from
-``theta``. Weights below -1 are kept (not clipped) along the path: clipping
+``theta``. A step whose realised target lands farther from the goal than where
+it started is halved (at most 8 times). Weights below -1 are kept (not clipped) along the path: clipping
 would make the realised move differ from the planned one at every step, and
 the path then stalls short of the target.
 """
@@ -47,13 +48,19 @@ class Correction:
     target_path: list = field(default_factory=list)
 
 
-def _step_weights(influence, goal, weighting, bounds, utility, options):
+def _step_weights(influence, goal, weighting, bounds, utility, options, eps=None, n_steps=1):
+    """Weights for one linearisation; ``eps`` is what earlier path steps accumulated."""
     if weighting == "soft":
         return soft_weights(influence, goal, bounds=bounds)
     if weighting == "curvature":
         H_U = utility.hessian(influence.theta)
         return curvature_weights(influence, goal, H_U, reg=options.get("curvature_reg", 1.0))
-    return hard_weights(influence, goal, fraction=options.get("hard_fraction"))
+    fraction = options.get("hard_fraction")
+    available = None if eps is None else eps > -1  # a deleted row stays deleted
+    return hard_weights(
+        influence, goal, fraction=None if fraction is None else fraction / n_steps,
+        available=available,
+    )
 
 
 def correct(
@@ -125,10 +132,21 @@ def correct(
                 None if lo is None else lo - eps,
                 None if hi is None else hi - eps,
             )
-        delta = _step_weights(step_influence, goal, weighting, step_bounds, utility, options)
+        delta = _step_weights(
+            step_influence, goal, weighting, step_bounds, utility, options, eps, n_steps
+        )
+        # Step control: when the linearisation fails (the realised target lands
+        # farther from the goal than where the step started), halve the step.
+        gap = np.linalg.norm(path[-1] - goal_value)
+        for _ in range(8 if weighting != "hard" else 1):  # deletions are not halved
+            candidate = newton_update(model, current, eps + delta)
+            F_new = np.asarray(target.value(candidate), dtype=float)
+            if np.linalg.norm(F_new - goal_value) < gap:
+                break
+            delta = 0.5 * delta
         eps = eps + delta
-        current = newton_update(model, current, eps)
-        path.append(np.asarray(target.value(current), dtype=float))
+        current = candidate
+        path.append(F_new)
         if j + 1 < n_steps:
             solver = weighted_hessian_solver(model, current, 1.0 + eps)
             step_influence = Influence(model, current, solver, target, utility)

@@ -215,14 +215,15 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
     return Kf @ np.linalg.solve(f.T @ Kf, np.asarray(goal, dtype=float))
 
 
-def hard_weights(influence, goal, fraction=None):
+def hard_weights(influence, goal, fraction=None, available=None):
     """Delete (``eps_i = -1``) the rows whose removal moves the target most toward ``goal``.
 
     Rows are ranked by ``-f_i . goal / ||goal||``: the first-order change of the
     target, projected on the requested direction, when row ``i`` is removed.
     With ``fraction=None``, the fewest top rows whose predicted total reaches
     ``||goal||`` are removed (all helpful rows, with a warning, if it is never
-    reached); otherwise the top ``fraction`` of the rows.
+    reached); otherwise the top ``fraction`` of the rows. Rows outside
+    ``available`` (a boolean mask; already deleted on a path) are never chosen.
 
     Examples
     --------
@@ -238,6 +239,8 @@ def hard_weights(influence, goal, fraction=None):
     norm = np.linalg.norm(goal)
     direction = goal / norm if norm > 0 else goal
     gain = -(f @ direction)  # first-order move along the goal when row i is deleted
+    if available is not None:
+        gain = np.where(available, gain, -np.inf)
     order = np.argsort(-gain, kind="stable")
     if fraction is not None:
         m = int(round(fraction * len(f)))

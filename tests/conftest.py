@@ -1,0 +1,35 @@
+"""Shared fixtures: small synthetic problems and a preprocessed Adult sample."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import train_test_split
+
+from skunlearn.datasets import load_adult, make_preprocessor
+
+
+def make_group_data(n=400, d=4, seed=0, shift=1.0):
+    """Binary classification where feature 0 is shifted by the group."""
+    rng = np.random.default_rng(seed)
+    A = rng.integers(0, 2, n)
+    X = rng.normal(size=(n, d))
+    X[:, 0] += shift * A
+    logits = X @ np.linspace(1.0, 0.2, d) - 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-logits))).astype(int)
+    return X, y, A
+
+
+@pytest.fixture
+def group_data():
+    return make_group_data()
+
+
+@pytest.fixture(scope="session")
+def adult_split():
+    """Adult, sex as the sensitive feature, preprocessed, 70/30 stratified split."""
+    adult = load_adult()
+    X, y, A = adult.data, adult.target.to_numpy(), adult.sensitive_features["sex"].to_numpy()
+    Xtr, Xte, ytr, yte, Atr, Ate = train_test_split(
+        X, y, A, test_size=0.3, random_state=0, stratify=y
+    )
+    pre = make_preprocessor(X).fit(Xtr)
+    return pre.transform(Xtr), pre.transform(Xte), ytr, yte, Atr, Ate

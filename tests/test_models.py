@@ -1,0 +1,163 @@
+"""Exact derivatives of each supported estimator's real training objective.
+
+Gradients, per-row gradients and Hessians are checked against central finite
+differences; the objective's scaling against scikit-learn itself: its tightly
+converged fit must be a stationary point of our objective.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+
+from skunlearn.models import adapter_for
+
+from .conftest import make_group_data
+
+RNG = np.random.default_rng(42)
+SW = RNG.uniform(0.5, 2.0, 120)
+
+SETTINGS = [
+    ("lbfgs", LogisticRegression(C=0.7), None),
+    ("no-penalty", LogisticRegression(C=np.inf), None),
+    ("no-intercept", LogisticRegression(C=2.0, fit_intercept=False), None),
+    ("balanced", LogisticRegression(C=1.0, class_weight="balanced"), None),
+    ("dict-weights", LogisticRegression(C=1.0, class_weight={0: 2.0, 1: 0.5}), SW),
+    ("sample-weight", LogisticRegression(C=0.3), SW),
+    ("newton-cholesky", LogisticRegression(C=0.3, solver="newton-cholesky"), None),
+    ("liblinear", LogisticRegression(C=0.5, solver="liblinear", intercept_scaling=2.0), None),
+    ("ridge", Ridge(alpha=3.0), None),
+    ("ridge-weighted", Ridge(alpha=0.5), SW),
+    ("ridge-no-intercept", Ridge(alpha=1.0, fit_intercept=False), None),
+    ("ols", LinearRegression(), SW),
+]
+
+
+def _data(estimator, n=120):
+    X, y, _ = make_group_data(n=n, d=3, seed=1)
+    if not isinstance(estimator, LogisticRegression):
+        y = X @ [1.0, -2.0, 0.5] + np.random.default_rng(3).normal(size=n)
+    return X, y
+
+
+def _tight(estimator):
+    params = {"tol": 1e-12} if "tol" in estimator.get_params() else {}
+    if isinstance(estimator, LogisticRegression):
+        params["max_iter"] = 10_000
+    return estimator.set_params(**params)
+
+
+def _fd_grad(fun, theta, h=1e-6):
+    out = np.empty_like(theta)
+    for j in range(len(theta)):
+        e = np.zeros_like(theta)
+        e[j] = h
+        out[j] = (fun(theta + e) - fun(theta - e)) / (2 * h)
+    return out
+
+
+@pytest.fixture(params=SETTINGS, ids=[s[0] for s in SETTINGS])
+def fitted(request):
+    _, estimator, sw = request.param
+    X, y = _data(estimator)
+    est = _tight(estimator).fit(X, y, sample_weight=sw)
+    adapter = adapter_for(est)
+    return adapter, est, adapter.build(est, X, y, sw), X, y
+
+
+def test_gradient_matches_finite_differences(fitted):
+    _, _, model, _, _ = fitted
+    theta = np.random.default_rng(0).normal(size=model.n_params)
+    fd = _fd_grad(model.objective, theta)
+    np.testing.assert_allclose(model.gradient(theta), fd, rtol=1e-6, atol=1e-6 * np.abs(fd).max())
+
+
+def test_row_gradients_match_finite_differences(fitted):
+    _, _, model, _, _ = fitted
+    theta = np.random.default_rng(1).normal(size=model.n_params)
+    G = model.row_gradients(theta, slice(0, 5))
+    for i in range(5):
+        def row_loss(t, i=i):
+            z = model.design.matvec(t)[i]
+            return model.loss_scale * model.sample_weight[i] * model.loss.value(z, model.y[i])
+
+        fd = _fd_grad(row_loss, theta)
+        np.testing.assert_allclose(G[i], fd, rtol=1e-6, atol=1e-9)
+    # the row gradients sum to the data part of the gradient
+    full = model.row_gradients(theta, slice(None)).sum(axis=0) + model.penalty * theta
+    np.testing.assert_allclose(full, model.gradient(theta), rtol=1e-10)
+
+
+def test_hessian_matches_finite_differences(fitted):
+    _, _, model, _, _ = fitted
+    theta = np.random.default_rng(2).normal(size=model.n_params)
+    H = model.hessian(theta)
+    fd = np.column_stack(
+        [_fd_grad(lambda t, j=j: model.gradient(t)[j], theta) for j in range(model.n_params)]
+    )
+    np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-6 * np.abs(H).max())
+
+
+def test_scikit_learn_optimum_is_stationary(fitted):
+    """Our objective has the minimiser scikit-learn computed (right C, penalty, weights)."""
+    adapter, est, model, _, _ = fitted
+    theta = adapter.parameters(est)
+    grad = model.gradient(theta)
+    scale = np.abs(model.row_gradients(theta, slice(None))).sum(axis=0).max()
+    assert np.linalg.norm(grad) <= 1e-5 * scale
+    polished, info = model.polish(theta)
+    assert info["converged"]
+    assert info["grad_norm_after"] <= 1e-9 * scale
+    np.testing.assert_allclose(polished, theta, atol=1e-5 * (1 + np.abs(theta).max()))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_polish_recovers_optimum_from_a_loose_fit():
+    X, y = _data(LogisticRegression())
+    est = LogisticRegression(C=1.0, max_iter=2).fit(X, y)  # stopped early on purpose
+    adapter = adapter_for(est)
+    model = adapter.build(est, X, y, None)
+    loose = adapter.parameters(est)
+    theta, info = model.polish(loose)
+    assert info["grad_norm_before"] > 1e-3
+    assert info["grad_norm_after"] < 1e-10
+    tight = adapter.parameters(_tight(LogisticRegression(C=1.0)).fit(X, y))
+    np.testing.assert_allclose(theta, tight, atol=1e-6)
+
+
+def test_sparse_input_gives_the_same_derivatives():
+    X, y = _data(LogisticRegression())
+    est = LogisticRegression().fit(X, y)
+    dense = adapter_for(est).build(est, X, y, None)
+    sparse = adapter_for(est).build(est, sp.csr_matrix(X), y, None)
+    theta = np.array([0.3, -0.2, 0.1, 0.05])
+    np.testing.assert_allclose(sparse.gradient(theta), dense.gradient(theta), rtol=1e-12)
+    np.testing.assert_allclose(sparse.hessian(theta), dense.hessian(theta), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "estimator, message",
+    [
+        (LogisticRegression(l1_ratio=1.0, solver="saga"), "l2 penalty"),
+        (LogisticRegression(l1_ratio=0.5, solver="saga"), "l2 penalty"),
+        (Ridge(positive=True), "positive=True"),
+    ],
+)
+def test_non_smooth_settings_are_refused(estimator, message):
+    with pytest.raises(ValueError, match=message):
+        adapter_for(estimator).check_params(estimator)
+
+
+def test_unsupported_estimator_names_the_supported_ones():
+    from sklearn.svm import SVC
+
+    with pytest.raises(TypeError, match="LogisticRegression, Ridge, LinearRegression"):
+        adapter_for(SVC())
+
+
+def test_multiclass_is_refused():
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = np.repeat([0, 1, 2], 20)
+    est = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="binary"):
+        adapter_for(est).check_params(est)
