@@ -2,6 +2,7 @@
 
 from ._base import BoundObjective, LinearStatisticObjective, Objective
 from .parity import EvaluationLoss, GroupParity
+from .robustness import Robustness
 
 _REGISTRY = {}
 
@@ -67,6 +68,7 @@ register_objective(
     GroupParity("equalized_odds", "prediction", ["positive", "negative"], classifier_only=True)
 )
 register_objective(GroupParity("error_rate_parity", "loss", ["all"]))
+register_objective(Robustness())
 
 __all__ = [
     "BoundObjective",
@@ -77,4 +79,5 @@ __all__ = [
     "available_objectives",
     "get_objective",
     "register_objective",
+    "Robustness",
 ]
