@@ -227,17 +227,28 @@ class SoftUnlearner(BaseEstimator):
             self, X, y, reset=reset, accept_sparse="csr", dtype=np.float64,
             y_numeric=not adapter.is_classifier,
         )
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"SoftUnlearner needs at least 2 samples to unlearn, got n_samples={X.shape[0]}."
+            )
         if adapter.is_classifier:
-            kind = type_of_target(y)
+            kind = type_of_target(y, input_name="y", raise_unknown=True)
             if kind != "binary":
                 raise ValueError(
-                    f"skunlearn supports binary classification; y is {kind!r} "
-                    f"with {len(np.unique(y))} distinct labels."
+                    "Only binary classification is supported. The type of the target "
+                    f"is {kind} ({len(np.unique(y))} distinct labels)."
                 )
         sample_weight = (
             None if sample_weight is None
             else _check_sample_weight(sample_weight, X, dtype=np.float64)
         )
+        if adapter.is_classifier:
+            present = y if sample_weight is None else y[sample_weight > 0]
+            if len(np.unique(present)) < 2:
+                raise ValueError(
+                    "SoftUnlearner needs samples of at least 2 classes (with positive "
+                    f"sample weight); the data has one class: {np.unique(present).tolist()}."
+                )
         groups = None
         if objective.needs_groups:
             groups = encode_groups(sensitive_features, X.shape[0])
@@ -345,8 +356,10 @@ class SoftUnlearner(BaseEstimator):
             )
         self.polish_ = {k: info[k] for k in ("n_iter", "grad_norm_before", "grad_norm_after")}
 
+        eval_weights = None
         if eval_set is None:
             eval_design, y_eval, eval_groups = model.design, model.y, groups
+            eval_weights = sample_weight
         else:
             X_eval, y_raw, eval_groups = self._validate_eval(eval_set, adapter, objective)
             eval_design = Design(X_eval, model.fit_intercept)
@@ -354,8 +367,8 @@ class SoftUnlearner(BaseEstimator):
                 adapter.encode_target(original, y_raw)
                 if adapter.is_classifier else np.asarray(y_raw, dtype=float)
             )
-        target = objective.bind(eval_design, y_eval, eval_groups, model.loss)
-        utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss)
+        target = objective.bind(eval_design, y_eval, eval_groups, model.loss, eval_weights)
+        utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss, eval_weights)
         F0 = target.value(theta)
         if np.max(np.abs(F0)) < 1e-10:
             raise ValueError(
@@ -372,7 +385,8 @@ class SoftUnlearner(BaseEstimator):
             model, theta, info["solver"], target, utility,
             strength=self.strength, weighting=self.weighting, update=self.update,
             n_steps=self.n_steps, bounds=None if self.bounds is None else tuple(self.bounds),
-            refit=refit, curvature_reg=self.curvature_reg, hard_fraction=self.hard_fraction,
+            refit=refit, metric=sample_weight,
+            curvature_reg=self.curvature_reg, hard_fraction=self.hard_fraction,
         )
         self.estimator_ = adapter.with_parameters(original, result.theta)
         self.weights_ = result.eps
@@ -423,7 +437,8 @@ class SoftUnlearner(BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.estimator_.predict(self._inner_input(X))
+        X = self._inner_input(X)
+        return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -433,17 +448,20 @@ class SoftUnlearner(BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, 2)
         """
-        return self.estimator_.predict_proba(self._inner_input(X))
+        X = self._inner_input(X)
+        return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Log class probabilities of the corrected model."""
-        return self.estimator_.predict_log_proba(self._inner_input(X))
+        X = self._inner_input(X)
+        return self.estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision function (linear score) of the corrected model."""
-        return self.estimator_.decision_function(self._inner_input(X))
+        X = self._inner_input(X)
+        return self.estimator_.decision_function(X)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy (classifier) or R^2 (regressor) of the corrected model.
@@ -458,7 +476,8 @@ class SoftUnlearner(BaseEstimator):
         -------
         score : float
         """
-        return self.estimator_.score(self._inner_input(X), y, sample_weight=sample_weight)
+        X = self._inner_input(X)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -76,6 +76,7 @@ def correct(
     n_steps=5,
     bounds=None,
     refit=None,
+    metric=None,
     **options,
 ):
     """Move ``theta`` so that the target falls by ``strength`` times its value.
@@ -102,6 +103,9 @@ def correct(
     refit : callable or None
         ``refit(theta, eps) -> theta`` for ``update="refit"`` (bound by the caller
         to the estimator and its data).
+    metric : ndarray of shape (n_samples,) or None
+        Per-row cost of a weight change (the sample weights); see
+        :class:`skunlearn.influence.Influence`.
     **options
         ``curvature_reg`` and ``hard_fraction``, passed to the weighting.
 
@@ -110,7 +114,7 @@ def correct(
     Correction
     """
     F0 = np.asarray(target.value(theta), dtype=float)
-    influence = Influence(model, theta, solver, target, utility)
+    influence = Influence(model, theta, solver, target, utility, metric)
     if update != "path":
         eps = _step_weights(influence, -strength * F0, weighting, bounds, utility, options)
         if update == "newton":
@@ -149,5 +153,5 @@ def correct(
         path.append(F_new)
         if j + 1 < n_steps:
             solver = weighted_hessian_solver(model, current, 1.0 + eps)
-            step_influence = Influence(model, current, solver, target, utility)
+            step_influence = Influence(model, current, solver, target, utility, metric)
     return Correction(current, eps, influence, path)

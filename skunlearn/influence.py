@@ -41,6 +41,10 @@ class Influence:
         ``F`` on the evaluation data.
     utility : BoundObjective
         ``U`` on the evaluation data.
+    metric : ndarray of shape (n_samples,) or None
+        Per-row cost of a weight change in the weight problems (the user's
+        sample weights, so that a row of weight 2 costs what two copies cost);
+        ``None`` for all ones.
 
     Attributes
     ----------
@@ -74,8 +78,9 @@ class Influence:
     ((50, 1), (50,))
     """
 
-    def __init__(self, model, theta, solver, target, utility):
+    def __init__(self, model, theta, solver, target, utility, metric=None):
         self.model = model
+        self.metric = metric
         self.theta = theta
         self.solver = solver
         self.target_names = list(target.row_names)

@@ -4,6 +4,10 @@ Row ``i`` is retrained with weight ``(1 + eps_i)``. To first order the target
 moves by ``f^T eps`` and utility by ``u^T eps`` (see :mod:`skunlearn.influence`).
 Given the requested change ``goal`` (``-strength * F`` for one step):
 
+Every problem measures weights in the metric ``sum_i m_i eps_i^2`` with ``m`` the
+sample weights (all ones by default), so a row of weight 2 and two copies of
+it get the same treatment.
+
 * :func:`soft_weights` -- the minimum-norm weights (Qiao et al. 2025, generalised
   to k target rows) ``min 0.5 ||eps||^2  s.t.  f^T eps = goal, u^T eps = 0``,
   i.e. ``eps = A^T (A A^T)^{-1} b`` with ``A = [f, u]^T``; with box bounds,
@@ -32,6 +36,26 @@ import numpy as np
 from ._linalg import psd_factor
 
 _DEGENERATE = 1e-10
+
+
+def _metric_root(influence):
+    """``sqrt(m_i)`` of the per-row metric (``None`` when it is all ones).
+
+    Every weight problem minimises ``sum_i m_i eps_i^2``; substituting
+    ``e_i = sqrt(m_i) eps_i`` makes it Euclidean with influences ``f_i / sqrt(m_i)``.
+    Rows of zero metric (zero sample weight) have zero influence and keep eps = 0.
+    """
+    metric = getattr(influence, "metric", None)
+    if metric is None:
+        return None
+    return np.sqrt(np.asarray(metric, dtype=float))
+
+
+def _to_unit(v, root):
+    if root is None:
+        return v
+    scale = np.divide(1.0, root, out=np.zeros_like(root), where=root > 0)
+    return v * (scale[:, None] if np.ndim(v) == 2 else scale)
 
 
 def _min_norm(A, b):
@@ -151,11 +175,12 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
     >>> np.round([infl.f[:, 0] @ eps, infl.u @ eps], 12)
     array([-1., 0.])
     """
-    f = np.asarray(influence.f, dtype=float)
+    root = _metric_root(influence)
+    f = _to_unit(np.asarray(influence.f, dtype=float), root)
     goal = np.asarray(goal, dtype=float)
     A, b = f, goal
     if hold_utility:
-        A = np.column_stack([f, influence.u])
+        A = np.column_stack([f, _to_unit(influence.u, root)])
         b = np.append(goal, 0.0)
         if _min_norm(A, b) is None:
             warnings.warn(
@@ -167,9 +192,14 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
             )
             A, b = f, goal
     if bounds is None:
-        return _target_only(A, b) if A is f else (_min_norm(A, b))
-    lo, hi = _check_bounds(bounds, len(f))
-    return _bounded(A, b, lo, hi)
+        e = _target_only(A, b) if A is f else _min_norm(A, b)
+    else:
+        lo, hi = _check_bounds(bounds, len(f))
+        if root is not None:  # (0 * inf is nan: zero-metric rows are pinned at 0)
+            lo = np.where(root > 0, lo * root, 0.0)
+            hi = np.where(root > 0, hi * root, 0.0)
+        e = _bounded(A, b, lo, hi)
+    return _to_unit(e, root)
 
 
 def curvature_weights(influence, goal, utility_hessian, reg=1.0):
@@ -198,8 +228,10 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
     -------
     eps : ndarray of shape (n_samples,)
     """
-    model, solver, r = influence.model, influence.solver, influence.row_scales
-    f = np.asarray(influence.f, dtype=float)
+    model, solver = influence.model, influence.solver
+    root = _metric_root(influence)
+    r = _to_unit(influence.row_scales, root)
+    f = _to_unit(np.asarray(influence.f, dtype=float), root)
     L = psd_factor(utility_hessian)  # (p, q)
     HinvL = solver.solve(L)  # (p, q)
     WtW = HinvL.T @ model.design.gram(r**2) @ HinvL  # (q, q)
@@ -212,7 +244,7 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
         return (v - W_inner) / lam
 
     Kf = K_inv(f)
-    return Kf @ np.linalg.solve(f.T @ Kf, np.asarray(goal, dtype=float))
+    return _to_unit(Kf @ np.linalg.solve(f.T @ Kf, np.asarray(goal, dtype=float)), root)
 
 
 def hard_weights(influence, goal, fraction=None, available=None):

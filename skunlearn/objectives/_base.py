@@ -46,7 +46,7 @@ class Objective:
     classifier_only = False
     needs_groups = True
 
-    def bind(self, design, y, groups, loss):
+    def bind(self, design, y, groups, loss, sample_weight=None):
         """Fix the evaluation data.
 
         Parameters
@@ -59,6 +59,9 @@ class Objective:
             Group codes from :func:`skunlearn._groups.encode_groups`.
         loss : LogisticLoss or SquaredLoss
             The model's loss (gives predictions and per-row losses).
+        sample_weight : ndarray of shape (n_samples,) or None
+            Weights of the evaluation rows in every mean (a row of weight 2
+            counts as two rows).
 
         Returns
         -------

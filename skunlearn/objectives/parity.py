@@ -65,8 +65,9 @@ class GroupParity(Objective):
         self.subsets = tuple(subsets)
         self.classifier_only = classifier_only
 
-    def bind(self, design, y, groups, loss):
+    def bind(self, design, y, groups, loss, sample_weight=None):
         codes, labels = groups
+        w = np.ones(len(codes)) if sample_weight is None else np.asarray(sample_weight, float)
         n_groups = len(labels)
         if n_groups < 2:
             raise ValueError(
@@ -76,7 +77,7 @@ class GroupParity(Objective):
         columns, names = [], []
         for subset in self.subsets:
             prefix, label = _SUBSETS[subset]
-            in_subset = np.ones(len(codes), bool) if label is None else (y == label)
+            in_subset = (w > 0) if label is None else (y == label) & (w > 0)
             if not in_subset.any():
                 raise ValueError(
                     f"{self.name} needs evaluation rows with y = {label:g}; there are none."
@@ -89,10 +90,10 @@ class GroupParity(Objective):
                     f"{self.name} needs every group to have evaluation rows{where}; "
                     f"group(s) {empty} have none."
                 )
-            overall = in_subset / in_subset.sum()
+            overall = in_subset * w / np.sum(in_subset * w)
             for g in range(n_groups - 1):
-                member = in_subset & (codes == g)
-                columns.append(member / counts[g] - overall)
+                member = (in_subset & (codes == g)) * w
+                columns.append(member / member.sum() - overall)
                 tag = f"{prefix}:" if prefix else ""
                 names.append(f"{self.name}[{tag}{labels[g]}]")
         return LinearStatisticObjective(
@@ -119,15 +120,16 @@ class EvaluationLoss(Objective):
     name = "utility"
     needs_groups = False
 
-    def bind(self, design, y, groups, loss):
+    def bind(self, design, y, groups, loss, sample_weight=None):
         n = design.n_samples
+        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
         return _BoundEvaluationLoss(
-            design, y, np.full((n, 1), 1.0 / n), "loss", loss, ["utility"]
+            design, y, (w / w.sum())[:, None], "loss", loss, ["utility"]
         )
 
 
 class _BoundEvaluationLoss(LinearStatisticObjective):
     def hessian(self, theta):
-        """``(1/n) X~^T diag(l''(z)) X~``."""
+        """``X~^T diag(w l''(z)) X~`` with the mean's weights ``w`` (1/n unweighted)."""
         z = self.design.matvec(theta)
         return self.design.gram(self.coefficients[:, 0] * self.loss.second_derivative(z, self.y))

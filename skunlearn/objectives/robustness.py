@@ -50,18 +50,21 @@ class Robustness(Objective):
     def __init__(self, radius=0.1):
         self.radius = radius
 
-    def bind(self, design, y, groups, loss):
+    def bind(self, design, y, groups, loss, sample_weight=None):
         if not self.radius > 0:
             raise ValueError(f"radius must be positive, got {self.radius!r}.")
-        return _BoundRobustness(design, y, loss, float(self.radius))
+        n = design.n_samples
+        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+        return _BoundRobustness(design, y, loss, float(self.radius), w / w.sum())
 
     def __repr__(self):
         return f"Robustness(radius={self.radius!r})"
 
 
 class _BoundRobustness(BoundObjective):
-    def __init__(self, design, y, loss, radius):
+    def __init__(self, design, y, loss, radius, mean_weights):
         self.design, self.y, self.loss, self.radius = design, np.asarray(y, float), loss, radius
+        self.mean_weights = mean_weights
         self.row_names = [f"robustness[r={radius:g}]"]
         self.d = design.n_features
 
@@ -80,12 +83,12 @@ class _BoundRobustness(BoundObjective):
 
     def value(self, theta):
         z, _, adv, _, _ = self._parts(theta)
-        return np.array([np.mean(adv - self.loss.value(z, self.y))])
+        return np.array([self.mean_weights @ (adv - self.loss.value(z, self.y))])
 
     def jacobian(self, theta):
         z, norm, _, dz_adv, dnorm = self._parts(theta)
-        n = len(z)
-        grad = self.design.rmatvec((dz_adv - self.loss.derivative(z, self.y)) / n)
+        w = self.mean_weights
+        grad = self.design.rmatvec(w * (dz_adv - self.loss.derivative(z, self.y)))
         if norm > 0:
-            grad[: self.d] += dnorm.mean() * theta[: self.d] / norm
+            grad[: self.d] += (w @ dnorm) * theta[: self.d] / norm
         return grad[None, :]
