@@ -1,0 +1,215 @@
+"""``skunlearn audit``: original model vs hard vs soft unlearning, side by side.
+
+Run ``skunlearn audit --help`` (or ``python -m skunlearn --help``) for the options.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+from . import SoftUnlearner
+from .datasets import (
+    load_adult,
+    load_bank_marketing,
+    load_compas,
+    load_german_credit,
+    make_preprocessor,
+)
+from .objectives import available_objectives
+
+DATASETS = {
+    "adult": (load_adult, "sex"),
+    "compas": (load_compas, "race"),
+    "german": (load_german_credit, "sex"),
+    "bank": (load_bank_marketing, "age"),
+}
+STRENGTHS = (0.25, 0.5, 0.75, 1.0)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+class _Progress:
+    """Prints what is being done to stderr, with its duration once it took over a second."""
+
+    def __init__(self, quiet):
+        self.quiet = quiet
+
+    @contextmanager
+    def step(self, what):
+        if not self.quiet:
+            print(f"{what} ...", end="", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - start
+        if not self.quiet:
+            print(f" done ({elapsed:.1f} s)" if elapsed > 1 else " done", file=sys.stderr)
+
+
+def build_parser():
+    """The argument parser of the ``skunlearn`` command."""
+    parser = _Parser(
+        prog="skunlearn",
+        description="Audit a logistic regression for group fairness and correct it by "
+        "hard and soft (influence-weighted) unlearning.",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    audit = sub.add_parser("audit", help="compare original, hard and soft unlearning")
+    add_audit_arguments(audit)
+    add_audit_arguments(parser)  # `python -m skunlearn` alone runs the audit
+    return parser
+
+
+def add_audit_arguments(parser):
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="adult",
+                        help="embedded dataset (default: adult, sensitive attribute sex)")
+    parser.add_argument("--data", metavar="FILE.csv", help="your own CSV instead of --dataset")
+    parser.add_argument("--target", metavar="COL", help="label column of --data (binary)")
+    parser.add_argument("--sensitive", metavar="COL",
+                        help="sensitive column (required with --data; default per dataset)")
+    parser.add_argument("--objective", default="demographic_parity",
+                        choices=[o for o in available_objectives() if o != "robustness"],
+                        help="fairness target to unlearn (default: demographic_parity)")
+    parser.add_argument("--strength", type=float, default=1.0,
+                        help="fraction of the gap to remove, in (0, 1] (default: 1)")
+    parser.add_argument("--output", metavar="PLOT.png", default="skunlearn-audit.png",
+                        help="where to write the trade-off plot (needs matplotlib); "
+                        "'none' to skip")
+    parser.add_argument("--test-size", type=float, default=0.3,
+                        help="held-out fraction (default: 0.3)")
+    parser.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
+    parser.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def _load(args):
+    if args.data is None:
+        if args.target is not None:
+            raise ValueError("--target goes with --data")
+        loader, default_sensitive = DATASETS[args.dataset]
+        bunch = loader()
+        sensitive = args.sensitive or default_sensitive
+        if sensitive not in bunch.sensitive_features:
+            raise ValueError(
+                f"--sensitive for {args.dataset} must be one of {bunch.sensitive_names}")
+        return bunch.data, bunch.target.to_numpy(), bunch.sensitive_features[sensitive], args.dataset
+    if args.target is None or args.sensitive is None:
+        raise ValueError("--data needs --target COL and --sensitive COL")
+    frame = pd.read_csv(args.data)
+    for column in (args.target, args.sensitive):
+        if column not in frame:
+            raise ValueError(f"column {column!r} is not in {args.data}")
+    frame = frame.dropna()
+    labels = np.unique(frame[args.target])
+    if len(labels) != 2:
+        raise ValueError(f"--target must have two classes, {args.target!r} has {len(labels)}")
+    y = (frame[args.target] == labels[1]).astype(int).to_numpy()
+    X = frame.drop(columns=[args.target])
+    return X, y, frame[args.sensitive], args.data
+
+
+def _metrics(y, y_pred, A):
+    return (
+        float(np.mean(y_pred == y)),
+        float(demographic_parity_difference(y, y_pred, sensitive_features=A)),
+        float(equalized_odds_difference(y, y_pred, sensitive_features=A)),
+    )
+
+
+def run_audit(args, out=None):
+    """Run the audit described by parsed ``args``; returns the comparison table."""
+    out = sys.stdout if out is None else out
+    if not 0 < args.strength <= 1:
+        raise ValueError(f"--strength must be in (0, 1], got {args.strength}")
+    progress = _Progress(args.quiet)
+    with progress.step("Loading data"):
+        X, y, A, name = _load(args)
+    Xtr, Xte, ytr, yte, Atr, Ate = train_test_split(
+        X, y, A, test_size=args.test_size, random_state=args.seed, stratify=y)
+    preprocessor = make_preprocessor(X).fit(Xtr)
+    Ztr, Zte = preprocessor.transform(Xtr), preprocessor.transform(Xte)
+
+    rows, sweep = [], []
+    with progress.step(f"Fitting LogisticRegression on {Ztr.shape[0]} rows x {Ztr.shape[1]} features"):
+        start = time.perf_counter()
+        base = LogisticRegression(max_iter=1000).fit(Ztr, ytr)
+        rows.append(("original", *_metrics(yte, base.predict(Zte), Ate), time.perf_counter() - start))
+
+    methods = {
+        "hard unlearning": dict(weighting="hard", update="refit"),
+        "soft unlearning": dict(weighting="soft", update="path"),
+        "soft (curvature)": dict(weighting="curvature", update="path"),
+    }
+    for label, params in methods.items():
+        with progress.step(f"Unlearning: {label}"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            su = SoftUnlearner(FrozenEstimator(base), objective=args.objective, **params)
+            for strength in sorted({*STRENGTHS, args.strength}):
+                start = time.perf_counter()
+                su.set_params(strength=strength).fit(Ztr, ytr, sensitive_features=Atr)
+                elapsed = time.perf_counter() - start
+                metrics = _metrics(yte, su.predict(Zte), Ate)
+                sweep.append((label, strength, *metrics))
+                if strength == args.strength:
+                    rows.append((label, *metrics, elapsed))
+
+    table = pd.DataFrame(rows, columns=["method", "accuracy", "demographic_parity_diff",
+                                        "equalized_odds_diff", "seconds"]).set_index("method")
+    print(f"\nskunlearn audit: {name}, sensitive attribute {A.name!r}, objective "
+          f"{args.objective}, strength {args.strength:g}; held-out test set of "
+          f"{len(yte)} rows. 'seconds' is the fit time for the original model and the "
+          "unlearning time for the others.\n", file=out)
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"), file=out)
+    if args.output.lower() != "none":
+        _plot(pd.DataFrame(sweep, columns=["method", "strength", "accuracy", "dp", "eo"]),
+              rows[0], args, out)
+    return table
+
+
+def _plot(sweep, original, args, out):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("\n(matplotlib is not installed: no plot; pip install 'skunlearn[plot]')", file=out)
+        return
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    ax.scatter([original[2]], [original[1]], color="black", zorder=3, label="original")
+    for method, group in sweep.groupby("method", sort=False):
+        ax.plot(group["dp"], group["accuracy"], marker="o", label=method)
+        for _, row in group.iterrows():
+            ax.annotate(f"{row['strength']:g}", (row["dp"], row["accuracy"]), fontsize=7,
+                        xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("demographic parity difference (test)")
+    ax.set_ylabel("accuracy (test)")
+    ax.set_title(f"{args.objective}: test trade-off (labels: strength)", fontsize=10)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(args.output, dpi=120)
+    plt.close(fig)
+    print(f"\nTrade-off plot written to {args.output}", file=out)
+
+
+def main(argv=None):
+    """Entry point of the ``skunlearn`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        run_audit(args)
+    except (ValueError, OSError, KeyError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"skunlearn: error: {message}", file=sys.stderr)
+        return 1
+    return 0
