@@ -170,9 +170,13 @@ def run_audit(args, out=None):
           f"{len(yte)} rows. 'seconds' is the fit time for the original model and the "
           "unlearning time for the others.\n", file=out)
     print(table.to_string(float_format=lambda v: f"{v:.4f}"), file=out)
+    sweep = pd.DataFrame(sweep, columns=["method", "strength", "accuracy", "dp", "eo"])
+    trade_off = sweep.pivot(index="strength", columns="method", values=["accuracy", "dp"])
+    print("\nTrade-off by strength (test accuracy, demographic parity difference):\n", file=out)
+    print(trade_off.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
+          .to_string(float_format=lambda v: f"{v:.4f}"), file=out)
     if args.output.lower() != "none":
-        _plot(pd.DataFrame(sweep, columns=["method", "strength", "accuracy", "dp", "eo"]),
-              rows[0], args, out)
+        _plot(sweep, rows[0], args, out)
     return table
 
 
