@@ -1,0 +1,61 @@
+"""Time to unlearn vs time to fit the original model, on Adult (sex).
+
+Run: ``python benchmarks/adult_unlearn_time.py``; writes
+``benchmarks/results/adult_unlearn_time.md``. Times are medians of 5 runs in one
+process, so their ratios are comparable even on a noisy machine.
+"""
+
+import warnings
+
+import pandas as pd
+from fairlearn.metrics import demographic_parity_difference
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+from _common import timed, write
+from skunlearn import SoftUnlearner
+from skunlearn.datasets import load_adult, make_preprocessor
+
+
+def main():
+    adult = load_adult()
+    X, y, A = adult.data, adult.target.to_numpy(), adult.sensitive_features["sex"]
+    Xtr, Xte, ytr, yte, Atr, Ate = train_test_split(X, y, A, test_size=0.3,
+                                                    random_state=0, stratify=y)
+    pre = make_preprocessor(X).fit(Xtr)
+    Ztr, Zte = pre.transform(Xtr), pre.transform(Xte)
+    fit_time, base = timed(lambda: LogisticRegression(max_iter=1000).fit(Ztr, ytr), repeat=5)
+    rows = [("original fit (lbfgs)", fit_time, 1.0, base.score(Zte, yte),
+             demographic_parity_difference(yte, base.predict(Zte), sensitive_features=Ate))]
+    for update in ("newton", "path", "refit"):
+        for weighting in ("soft", "curvature", "hard"):
+            su = SoftUnlearner(FrozenEstimator(base), weighting=weighting, update=update,
+                               strength=0.75)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                seconds, su = timed(lambda su=su: su.fit(Ztr, ytr, sensitive_features=Atr),
+                                    repeat=5)
+            dp = demographic_parity_difference(yte, su.predict(Zte), sensitive_features=Ate)
+            rows.append((f"unlearn {weighting}/{update}", seconds, seconds / fit_time,
+                         su.score(Zte, yte), dp))
+    table = pd.DataFrame(rows, columns=["step", "seconds", "ratio to fit", "test accuracy",
+                                        "test DP difference"])
+    write("adult_unlearn_time", "Unlearning time vs fitting time, Adult (sex), strength 0.75", [
+        f"{Ztr.shape[0]} training rows x {Ztr.shape[1]} features; median of 5 runs each.",
+        "",
+        table.to_markdown(index=False, floatfmt=".4f") if _has_tabulate() else
+        "```\n" + table.to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n```",
+    ])
+
+
+def _has_tabulate():
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    main()
