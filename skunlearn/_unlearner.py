@@ -65,11 +65,12 @@ class SoftUnlearner(BaseEstimator):
         ``"false_positive_rate_parity"``, ``"equalized_odds"``,
         ``"error_rate_parity"``, or an :class:`skunlearn.objectives.Objective`.
         For a regressor ``"demographic_parity"`` is parity of the mean prediction.
-    weighting : {"soft", "curvature", "hard"}, default="soft"
-        ``"soft"``: minimum-norm weights meeting the target with utility held to
-        first order. ``"curvature"``: soft weights that also pay the
-        second-order utility cost (better when the gap is large relative to
-        what the features explain). ``"hard"``: delete the most harmful rows
+    weighting : {"curvature", "soft", "hard"}, default="curvature"
+        ``"soft"``: the minimum-norm weights of Qiao et al. (2025), meeting the
+        target with utility held to first order. ``"curvature"``: soft weights
+        that also pay the second-order utility cost of the parameter move;
+        as robust on small gaps and much better when the gap is large relative
+        to what the features explain. ``"hard"``: delete the most harmful rows
         (the baseline).
     strength : float in (0, 1], default=1.0
         Fraction of the target to remove (1 removes the whole gap, to first
@@ -166,7 +167,7 @@ class SoftUnlearner(BaseEstimator):
         estimator,
         objective="demographic_parity",
         *,
-        weighting="soft",
+        weighting="curvature",
         strength=1.0,
         update="path",
         n_steps=5,

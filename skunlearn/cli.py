@@ -58,7 +58,15 @@ class _Progress:
 
 
 def build_parser():
-    """The argument parser of the ``skunlearn`` command."""
+    """The argument parser of the ``skunlearn`` command.
+
+    Examples
+    --------
+    >>> from skunlearn.cli import build_parser
+    >>> args = build_parser().parse_args(["audit", "--dataset", "german", "--strength", "0.5"])
+    >>> args.command, args.dataset, args.strength
+    ('audit', 'german', 0.5)
+    """
     parser = _Parser(
         prog="skunlearn",
         description="Audit a logistic regression for group fairness and correct it by "
@@ -72,6 +80,17 @@ def build_parser():
 
 
 def add_audit_arguments(parser):
+    """Add the audit options to an ``argparse`` parser.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> from skunlearn.cli import add_audit_arguments
+    >>> parser = argparse.ArgumentParser()
+    >>> add_audit_arguments(parser)
+    >>> parser.parse_args([]).objective
+    'demographic_parity'
+    """
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="adult",
                         help="embedded dataset (default: adult, sensitive attribute sex)")
     parser.add_argument("--data", metavar="FILE.csv", help="your own CSV instead of --dataset")
@@ -127,7 +146,17 @@ def _metrics(y, y_pred, A):
 
 
 def run_audit(args, out=None):
-    """Run the audit described by parsed ``args``; returns the comparison table."""
+    """Run the audit described by parsed ``args``; returns the comparison table.
+
+    Examples
+    --------
+    >>> import io
+    >>> from skunlearn.cli import build_parser, run_audit
+    >>> args = build_parser().parse_args(["--dataset", "german", "--quiet", "--output", "none"])
+    >>> table = run_audit(args, out=io.StringIO())
+    >>> list(table.index)
+    ['original', 'hard unlearning', 'soft unlearning', 'soft (curvature)']
+    """
     out = sys.stdout if out is None else out
     if not 0 < args.strength <= 1:
         raise ValueError(f"--strength must be in (0, 1], got {args.strength}")
@@ -207,7 +236,14 @@ def _plot(sweep, original, args, out):
 
 
 def main(argv=None):
-    """Entry point of the ``skunlearn`` console script."""
+    """Entry point of the ``skunlearn`` console script; returns the exit status.
+
+    Examples
+    --------
+    >>> from skunlearn.cli import main
+    >>> main(["--strength", "3", "--quiet"])
+    1
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

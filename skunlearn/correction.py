@@ -7,12 +7,14 @@ step ``j`` asks for ``1 / (n_steps - j)`` of the target that remains, adds its
 weights to the accumulated ones and takes one Newton step on the objective with
 the accumulated weights, so the curvature of the sigmoid and the second-order
 utility cost are re-measured along the way instead of being extrapolated from
-``theta``. A step whose realised target lands farther from the goal than where
-it started is halved (at most 8 times). Weights below -1 are kept (not clipped) along the path: clipping
+``theta``. A step is halved (at most 8 times) while the realised target lands
+farther from the goal than where it started; if no halving helps, the path
+stops there with a warning. Weights below -1 are kept (not clipped) along the path: clipping
 would make the realised move differ from the planned one at every step, and
 the path then stalls short of the target.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,12 +42,36 @@ class Correction:
         Influences at the original parameters.
     target_path : list of ndarray
         Target value on the evaluation data after each step (first: before).
+
+    Examples
+    --------
+    See :func:`correct`.
     """
 
     theta: np.ndarray
     eps: np.ndarray
     influence: Influence
     target_path: list = field(default_factory=list)
+
+
+def _controlled_step(model, theta, eps, delta, target, goal_value, F_current, halvings):
+    """One Newton step toward the weights ``eps + delta``, halving ``delta`` if needed.
+
+    The step is :func:`~skunlearn.updates.newton_update` (reweighted Hessian, or
+    the unweighted one where the reweighted objective is not convex). It is
+    accepted when the realised target lands closer to the goal than
+    ``F_current``. Returns ``(theta, eps, solver, F)`` or ``None`` when no
+    halving is accepted.
+    """
+    gap = np.linalg.norm(F_current - goal_value)
+    for _ in range(halvings + 1):
+        candidate = newton_update(model, theta, eps + delta)
+        F_new = np.asarray(target.value(candidate), dtype=float)
+        if np.all(np.isfinite(candidate)) and np.linalg.norm(F_new - goal_value) < gap:
+            solver = weighted_hessian_solver(model, candidate, 1.0 + eps + delta)
+            return candidate, eps + delta, solver, F_new
+        delta = 0.5 * delta
+    return None
 
 
 def _step_weights(influence, goal, weighting, bounds, utility, options, eps=None, n_steps=1):
@@ -112,6 +138,27 @@ def correct(
     Returns
     -------
     Correction
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skunlearn.correction import correct
+    >>> from skunlearn.models import LeastSquaresAdapter
+    >>> from skunlearn.objectives import EvaluationLoss, get_objective
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.integers(0, 2, 200)
+    >>> X = rng.normal(size=(200, 2)) + A[:, None]
+    >>> y = X.sum(axis=1) + rng.normal(size=200)
+    >>> model = LeastSquaresAdapter.build(Ridge().fit(X, y), X, y, None)
+    >>> theta, info = model.polish(np.zeros(3))
+    >>> target = get_objective("demographic_parity").bind(
+    ...     model.design, model.y, (A, ["0", "1"]), model.loss)
+    >>> utility = EvaluationLoss().bind(model.design, model.y, None, model.loss)
+    >>> result = correct(model, theta, info["solver"], target, utility,
+    ...                  weighting="curvature", update="path")
+    >>> bool(abs(result.target_path[-1][0]) < 0.05 * abs(result.target_path[0][0]))
+    True
     """
     F0 = np.asarray(target.value(theta), dtype=float)
     influence = Influence(model, theta, solver, target, utility, metric)
@@ -127,31 +174,28 @@ def correct(
     eps = np.zeros(model.n_samples)
     path = [F0]
     current, step_influence = theta, influence
-    lo, hi = (None, None) if bounds is None else bounds
     for j in range(n_steps):
         goal = (goal_value - path[-1]) / (n_steps - j)
         step_bounds = None
-        if bounds is not None:
-            step_bounds = (
-                None if lo is None else lo - eps,
-                None if hi is None else hi - eps,
-            )
+        if bounds is not None:  # bounds hold for the total weights
+            lo, hi = bounds
+            step_bounds = (None if lo is None else lo - eps, None if hi is None else hi - eps)
         delta = _step_weights(
             step_influence, goal, weighting, step_bounds, utility, options, eps, n_steps
         )
-        # Step control: when the linearisation fails (the realised target lands
-        # farther from the goal than where the step started), halve the step.
-        gap = np.linalg.norm(path[-1] - goal_value)
-        for _ in range(8 if weighting != "hard" else 1):  # deletions are not halved
-            candidate = newton_update(model, current, eps + delta)
-            F_new = np.asarray(target.value(candidate), dtype=float)
-            if np.linalg.norm(F_new - goal_value) < gap:
-                break
-            delta = 0.5 * delta
-        eps = eps + delta
-        current = candidate
+        step = _controlled_step(model, current, eps, delta, target, goal_value, path[-1],
+                                halvings=0 if weighting == "hard" else 8)
+        if step is None:
+            warnings.warn(
+                f"The path stopped after {j} of {n_steps} steps: no step along the "
+                "re-linearised weights brings the target closer. Lower `strength` "
+                "or use weighting='curvature'.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            break
+        current, eps, solver, F_new = step
         path.append(F_new)
         if j + 1 < n_steps:
-            solver = weighted_hessian_solver(model, current, 1.0 + eps)
             step_influence = Influence(model, current, solver, target, utility, metric)
     return Correction(current, eps, influence, path)

@@ -20,7 +20,17 @@ from ._linalg import SymmetricSolver
 
 
 def clip_weights(eps, stacklevel=3):
-    """Retraining multipliers ``max(1 + eps, 0)``, warning when any is clipped."""
+    """Retraining multipliers ``max(1 + eps, 0)``, warning when any is clipped.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skunlearn.updates import clip_weights
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     clip_weights([0.5, -1.5, 0.0])
+    array([1.5, 0. , 1. ])
+    """
     weights = 1.0 + np.asarray(eps, dtype=float)
     n_negative = int(np.sum(weights < 0))
     if n_negative:
@@ -58,7 +68,18 @@ def newton_update(model, theta, eps):
 
 
 def weighted_hessian_solver(model, theta, weights):
-    """Factor of the reweighted Hessian, or of the unweighted one if that is not definite."""
+    """Factor of the reweighted Hessian, or of the unweighted one if that is not definite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.losses import SquaredLoss
+    >>> from skunlearn.models import LinearModel
+    >>> from skunlearn.updates import weighted_hessian_solver
+    >>> m = LinearModel(np.eye(2), np.ones(2), np.ones(2), SquaredLoss(), 1.0, np.zeros(2), False)
+    >>> weighted_hessian_solver(m, np.zeros(2), np.array([1.0, 3.0])).solve(np.array([2.0, 6.0]))
+    array([1., 1.])
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         solver = SymmetricSolver(model.hessian(theta, weights))
@@ -74,6 +95,22 @@ def refit_update(adapter, estimator, X, y, sample_weight, model, theta, eps):
     -------
     theta : ndarray of shape (n_params,)
         The exact optimum of the reweighted objective.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skunlearn.models import LogisticRegressionAdapter as adapter
+    >>> from skunlearn.updates import refit_update
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 2)); y = (X[:, 0] + rng.normal(size=100) > 0).astype(int)
+    >>> est = LogisticRegression().fit(X, y)
+    >>> model = adapter.build(est, X, y, None)
+    >>> eps = np.where(np.arange(100) < 10, -1.0, 0.0)   # delete the first 10 rows
+    >>> theta = refit_update(adapter, est, X, y, None, model, adapter.parameters(est), eps)
+    >>> direct = LogisticRegression(tol=1e-10).fit(X[10:], y[10:])
+    >>> np.allclose(theta, adapter.parameters(direct), atol=1e-6)
+    True
     """
     weights = clip_weights(eps, stacklevel=4)
     base = np.ones(len(weights)) if sample_weight is None else np.asarray(sample_weight, float)

@@ -36,6 +36,9 @@ import numpy as np
 from ._linalg import psd_factor
 
 _DEGENERATE = 1e-10
+# Holding utility multiplies ||eps||^2 by about 1 / sin^2 of the angle between u and
+# the span of the target influences; beyond 100x the constraint is dropped.
+_UTILITY_SIN2 = 1e-2
 
 
 def _metric_root(influence):
@@ -158,8 +161,9 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
         Box on ``eps``; ``None`` for a side leaves it open. ``(-1, None)`` keeps
         every retraining weight non-negative. Must contain 0.
     hold_utility : bool, default=True
-        Add the constraint ``u^T eps = 0``. If ``[f, u]`` is degenerate (``u``
-        parallel to the target influences) it is dropped with a warning.
+        Add the constraint ``u^T eps = 0``. If ``u`` is nearly parallel to the
+        target influences (holding it would multiply ``||eps||^2`` by over 100)
+        it is dropped with a warning.
 
     Returns
     -------
@@ -179,20 +183,25 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
     f = _to_unit(np.asarray(influence.f, dtype=float), root)
     goal = np.asarray(goal, dtype=float)
     A, b = f, goal
-    if hold_utility:
-        A = np.column_stack([f, _to_unit(influence.u, root)])
-        b = np.append(goal, 0.0)
-        if _min_norm(A, b) is None:
+    if hold_utility and np.any(f):
+        u = _to_unit(np.asarray(influence.u, dtype=float), root)
+        residual = u - f @ np.linalg.lstsq(f, u, rcond=None)[0]
+        sin2 = (residual @ residual) / max(u @ u, 1e-300)
+        if sin2 > _UTILITY_SIN2:
+            A, b = np.column_stack([f, u]), np.append(goal, 0.0)
+        else:
             warnings.warn(
-                "The utility influences are (nearly) parallel to the target "
-                "influences, so utility cannot be held to first order; meeting the "
-                "target alone.",
+                "The utility influences are nearly parallel to the target influences "
+                f"(sin^2 of their angle {sin2:.1e}): holding utility to first order "
+                "would take over 100 times the weight norm, so the target alone is "
+                "met. weighting='curvature' accounts for utility at second order.",
                 RuntimeWarning,
                 stacklevel=2,
             )
-            A, b = f, goal
     if bounds is None:
-        e = _target_only(A, b) if A is f else _min_norm(A, b)
+        e = _min_norm(A, b) if A is not f else None
+        if e is None:  # target rows alone, least squares if they are dependent
+            e = _target_only(f, goal)
     else:
         lo, hi = _check_bounds(bounds, len(f))
         if root is not None:  # (0 * inf is nan: zero-metric rows are pinned at 0)
@@ -227,6 +236,30 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
     Returns
     -------
     eps : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skunlearn.influence import Influence
+    >>> from skunlearn.models import LogisticRegressionAdapter as adapter
+    >>> from skunlearn.objectives import EvaluationLoss, get_objective
+    >>> from skunlearn.weights import curvature_weights
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.integers(0, 2, 300)
+    >>> X = rng.normal(size=(300, 2)) + A[:, None]
+    >>> y = (X.sum(axis=1) + rng.normal(size=300) > 1).astype(int)
+    >>> est = LogisticRegression().fit(X, y)
+    >>> model = adapter.build(est, X, y, None)
+    >>> theta, info = model.polish(adapter.parameters(est))
+    >>> target = get_objective("demographic_parity").bind(
+    ...     model.design, model.y, (A, ["0", "1"]), model.loss)
+    >>> utility = EvaluationLoss().bind(model.design, model.y, None, model.loss)
+    >>> infl = Influence(model, theta, info["solver"], target, utility)
+    >>> goal = -infl.target_value
+    >>> eps = curvature_weights(infl, goal, utility.hessian(theta))
+    >>> np.allclose(infl.f.T @ eps, goal)
+    True
     """
     model, solver = influence.model, influence.solver
     root = _metric_root(influence)

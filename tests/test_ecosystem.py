@@ -306,7 +306,7 @@ def test_non_binary_labels_are_refused(data):
         ({"update": "jump"}, "update must be one of"),
         ({"n_steps": 0}, "n_steps must be a positive integer"),
         ({"weighting": "curvature", "bounds": (-1, None)}, "bounds apply to weighting='soft'"),
-        ({"bounds": (0.5, None)}, "contain 0"),
+        ({"weighting": "soft", "bounds": (0.5, None)}, "contain 0"),
         ({"objective": "equal_opportunity", "estimator": Ridge()}, "needs a classifier"),
     ],
 )

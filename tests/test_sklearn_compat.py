@@ -16,18 +16,8 @@ ESTIMATORS = [
     SoftUnlearner(LinearRegression(), objective="robustness", strength=0.2),
 ]
 
-EXPECTED_FAILURES = {
-    "LinearRegression": {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "the check fits 15 rows with 30 features: ordinary least squares "
-            "interpolates, its Hessian is singular and any reweighting of the rows "
-            "leaves the fit unidentified (use Ridge)"
-        ),
-        "check_sample_weight_equivalence_on_sparse_data": (
-            "same data as the dense check: 15 rows, 30 features, singular Hessian"
-        ),
-    },
-}
+# Every check passes; list any expected failure here with its reason.
+EXPECTED_FAILURES = {}
 
 
 def _expected_failed_checks(estimator):

@@ -54,7 +54,8 @@ def test_newton_update_is_the_exact_weighted_refit_for_least_squares(estimator, 
 @pytest.mark.parametrize("estimator", [Ridge(alpha=2.0), LinearRegression()])
 def test_path_ends_at_the_exact_weighted_refit_for_least_squares(estimator):
     X, y, A = _regression(seed=3)
-    su = SoftUnlearner(estimator, update="path", bounds=(-1, None)).fit(X, y, sensitive_features=A)
+    su = SoftUnlearner(estimator, weighting="soft", update="path", bounds=(-1, None))
+    su.fit(X, y, sensitive_features=A)
     exact = clone(estimator).fit(X, y, sample_weight=np.maximum(1.0 + su.weights_, 0.0))
     np.testing.assert_allclose(su.coef_, exact.coef_, rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(su.intercept_, exact.intercept_, rtol=1e-8, atol=1e-8)
@@ -73,7 +74,7 @@ def test_newton_update_solves_weighted_normal_equations():
 
 def test_refit_reaches_the_weighted_optimum_for_logistic():
     X, y, A = make_group_data(n=600, seed=7)
-    su = SoftUnlearner(LogisticRegression(C=1.0), update="refit", strength=0.8,
+    su = SoftUnlearner(LogisticRegression(C=1.0), weighting="soft", update="refit", strength=0.8,
                        bounds=(-1, None)).fit(X, y, sensitive_features=A)
     weights = 1.0 + su.weights_
     assert weights.min() >= -1e-12

@@ -16,7 +16,20 @@ _ADAPTERS = []
 
 
 def register_adapter(cls):
-    """Class decorator adding an adapter to the registry consulted by :func:`adapter_for`."""
+    """Class decorator adding an adapter to the registry consulted by :func:`adapter_for`.
+
+    Examples
+    --------
+    >>> from skunlearn.models import ModelAdapter, register_adapter
+    >>> @register_adapter
+    ... class NothingAdapter(ModelAdapter):
+    ...     # supports no estimator: a template for a new family
+    ...     @classmethod
+    ...     def estimator_types(cls):
+    ...         return ()
+    >>> NothingAdapter.estimator_names
+    ()
+    """
     _ADAPTERS.append(cls)
     return cls
 
@@ -71,6 +84,14 @@ class ModelAdapter:
 
     Subclasses define :attr:`estimator_names`, :meth:`estimator_types`,
     :meth:`check_params`, :meth:`build`, :meth:`parameters` and :meth:`set_parameters`.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skunlearn.models import ModelAdapter, adapter_for
+    >>> adapter = adapter_for(LogisticRegression())
+    >>> issubclass(adapter, ModelAdapter), adapter.is_classifier
+    (True, True)
     """
 
     estimator_names = ()
@@ -119,7 +140,14 @@ class ModelAdapter:
 
 
 def split_theta(theta, n_features, fit_intercept):
-    """Split a flat ``theta`` into ``(coef, intercept)``; intercept 0.0 when not fitted."""
+    """Split a flat ``theta`` into ``(coef, intercept)``; intercept 0.0 when not fitted.
+
+    Examples
+    --------
+    >>> from skunlearn.models._adapter import split_theta
+    >>> split_theta([1.0, 2.0, 3.0], 2, True)
+    (array([1., 2.]), 3.0)
+    """
     theta = np.asarray(theta, dtype=float)
     coef = theta[:n_features].copy()
     intercept = float(theta[n_features]) if fit_intercept else 0.0

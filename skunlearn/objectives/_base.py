@@ -16,6 +16,19 @@ class BoundObjective:
     ----------
     row_names : list of str
         One name per row of ``F``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.objectives import BoundObjective
+    >>> class Norm(BoundObjective):
+    ...     row_names = ["norm2"]
+    ...     def value(self, theta):
+    ...         return np.array([theta @ theta])
+    ...     def jacobian(self, theta):
+    ...         return 2 * theta[None, :]
+    >>> Norm().jacobian(np.array([1.0, 2.0]))
+    array([[2., 4.]])
     """
 
     row_names = ()
@@ -40,6 +53,13 @@ class Objective:
         Whether the objective needs class labels (e.g. true positive rates).
     needs_groups : bool
         Whether ``sensitive_features`` are required.
+
+    Examples
+    --------
+    >>> from skunlearn.objectives import Objective, get_objective
+    >>> objective = get_objective("demographic_parity")
+    >>> isinstance(objective, Objective), objective.needs_groups
+    (True, True)
     """
 
     name = None
@@ -91,6 +111,18 @@ class LinearStatisticObjective(BoundObjective):
         ``phi``: the model's prediction (probability or score) or its per-row loss.
     loss : LogisticLoss or SquaredLoss
     row_names : list of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import Design
+    >>> from skunlearn.losses import SquaredLoss
+    >>> from skunlearn.objectives import LinearStatisticObjective
+    >>> design = Design(np.array([[1.0], [2.0], [3.0]]), fit_intercept=False)
+    >>> mean_prediction = LinearStatisticObjective(
+    ...     design, np.zeros(3), np.full((3, 1), 1 / 3), "prediction", SquaredLoss(), ["mean"])
+    >>> mean_prediction.value(np.array([2.0])), mean_prediction.jacobian(np.array([2.0]))
+    (array([4.]), array([[2.]]))
     """
 
     def __init__(self, design, y, coefficients, statistic, loss, row_names):
