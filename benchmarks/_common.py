@@ -38,6 +38,20 @@ def timed(fn, repeat=3):
     return sorted(times)[len(times) // 2], result
 
 
+def markdown_table(frame, floatfmt="{:.4f}"):
+    """A pandas DataFrame as a GitHub markdown table (no extra dependency)."""
+    def cell(v):
+        if isinstance(v, float):
+            return "–" if v != v else floatfmt.format(v)
+        return str(v)
+
+    header = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
 def write(name, title, lines):
     """Write ``results/<name>.md`` with a title, the environment and ``lines``."""
     RESULTS.mkdir(exist_ok=True)

@@ -13,7 +13,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from _common import timed, write
+from _common import markdown_table, timed, write
 from skunlearn import SoftUnlearner
 from skunlearn.datasets import load_adult, make_preprocessor
 
@@ -44,17 +44,8 @@ def main():
     write("adult_unlearn_time", "Unlearning time vs fitting time, Adult (sex), strength 0.75", [
         f"{Ztr.shape[0]} training rows x {Ztr.shape[1]} features; median of 5 runs each.",
         "",
-        table.to_markdown(index=False, floatfmt=".4f") if _has_tabulate() else
-        "```\n" + table.to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n```",
+        markdown_table(table),
     ])
-
-
-def _has_tabulate():
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":
