@@ -6,7 +6,8 @@ every method sweeps its knob; each point records held-out accuracy, fairlearn's
 difference metric on hard predictions and the time spent beyond fitting the
 original model (for methods that replace the original fit, their whole fit).
 
-Run: ``python benchmarks/frontier.py [dataset ...]``; writes
+Run: ``python benchmarks/frontier.py [dataset ...]`` (``--plot-only`` re-draws the
+plots of the last run); writes
 ``benchmarks/results/frontier.md``, ``frontier.csv`` and ``frontier_<dataset>.png``.
 """
 
@@ -214,6 +215,11 @@ def plot(results):
     for dataset, group in results.groupby("dataset", sort=False):
         fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
         for ax, (objective, points) in zip(axes, group.groupby("objective", sort=False)):
+            # zoom on the region that matters: up to 1.5 x the original model's gap
+            x_max = 1.5 * points.loc[points["method"] == "original", "fairness"].iloc[0]
+            shown = points[points["fairness"] <= x_max]
+            ax.set_xlim(0, x_max)
+            ax.set_ylim(shown["accuracy"].min() - 0.005, shown["accuracy"].max() + 0.005)
             for method, pts in points.groupby("method", sort=False):
                 pts = pts.dropna()
                 style = "-o" if method.startswith("skunlearn") else "--s"
@@ -232,8 +238,10 @@ def plot(results):
 
 
 def main(argv):
-    names = argv or list(DATASETS)
-    results = run(names)
+    if argv[:1] == ["--plot-only"]:  # re-draw the plots of the last run
+        plot(pd.read_csv(RESULTS / "frontier.csv"))
+        return
+    results = run(argv or list(DATASETS))
     RESULTS.mkdir(exist_ok=True)
     results.to_csv(RESULTS / "frontier.csv", index=False)
     plot(results)

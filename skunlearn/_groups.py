@@ -65,9 +65,20 @@ def encode_groups(sensitive_features, n_samples):
             "sensitive_features contains missing values (NaN or None); assign those "
             "rows a group of their own or drop them."
         )
-    columns = [frame.iloc[:, j].astype(str).to_numpy(dtype=object) for j in range(frame.shape[1])]
-    keys = columns[0]
-    for column in columns[1:]:  # vectorised join; a row-wise apply is 100x slower
-        keys = keys + ", " + column
-    labels, codes = np.unique(keys, return_inverse=True)
-    return codes.astype(np.intp), [str(label) for label in labels]
+    # Factorise each column (sorted by value), combine the codes in mixed radix and
+    # keep the combinations that occur: no per-row strings, O(n log n) on integers.
+    combined = np.zeros(len(frame), dtype=np.int64)
+    uniques = []
+    for j in range(frame.shape[1]):
+        codes_j, uniques_j = pd.factorize(frame.iloc[:, j], sort=True)
+        combined = combined * len(uniques_j) + codes_j
+        uniques.append([str(u) for u in uniques_j])
+    present, codes = np.unique(combined, return_inverse=True)
+    labels = []
+    for key in present:
+        parts = []
+        for values in reversed(uniques):
+            key, index = divmod(int(key), len(values))
+            parts.append(values[index])
+        labels.append(", ".join(reversed(parts)))
+    return codes.astype(np.intp), labels

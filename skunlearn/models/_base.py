@@ -136,7 +136,17 @@ class LinearModel:
         value = self.objective(theta, weights)
         solver = None
         n_iter = 0
+        full_step = False
         for n_iter in range(1, max_iter + 1):
+            if full_step:
+                # After a full step in the quadratic region the previous factor
+                # tells whether we are done; a new Hessian is only built if not.
+                step = solver.solve(grad)
+                if _negligible(step, theta):
+                    theta = theta - step
+                    grad = self.gradient(theta, weights)
+                    info["converged"] = True
+                    break
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 solver = SymmetricSolver(self.hessian(theta, weights))
@@ -144,7 +154,7 @@ class LinearModel:
             decrement = float(grad @ step)
             if not np.isfinite(decrement):
                 break
-            if np.max(np.abs(step), initial=0.0) <= 1e-11 * (1.0 + np.max(np.abs(theta))):
+            if _negligible(step, theta):
                 theta = theta - step  # negligible, but exact for a quadratic
                 grad = self.gradient(theta, weights)
                 info["converged"] = True
@@ -161,9 +171,15 @@ class LinearModel:
                 t *= 0.5
             if t < 1e-10:
                 break
+            full_step = t == 1.0
             theta, value = candidate, new_value
             grad = self.gradient(theta, weights)
         info["n_iter"] = n_iter
         info["grad_norm_after"] = float(np.linalg.norm(grad))
         info["solver"] = solver
         return theta, info
+
+
+def _negligible(step, theta):
+    """A Newton step below 1e-11 relative to the parameters: converged."""
+    return np.max(np.abs(step), initial=0.0) <= 1e-11 * (1.0 + np.max(np.abs(theta)))
