@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 
 from _common import markdown_table, write
 from skunlearn._groups import encode_groups
-from skunlearn._linalg import Design, SymmetricSolver
+from skunlearn._linalg import Design
 from skunlearn.datasets import load_adult, load_compas, make_preprocessor
 from skunlearn.influence import Influence
 from skunlearn.models import LogisticRegressionAdapter as adapter
