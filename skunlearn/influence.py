@@ -93,10 +93,6 @@ class Influence:
         self.f = both[:, :-1]
         self.u = both[:, -1]
 
-    @property
-    def n_samples(self):
-        return self.f.shape[0]
-
     def shift(self, eps):
         """First-order parameter change ``-H^{-1} sum_i eps_i g_i`` for weights ``eps``."""
         return -self.solver.solve(self.model.design.rmatvec(self.row_scales * eps))
