@@ -7,7 +7,7 @@ from copy import deepcopy
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
@@ -19,8 +19,17 @@ from sklearn.utils.validation import (
 )
 
 from ._groups import encode_groups
+from ._warnings import warn
 from ._linalg import Design
-from .correction import UPDATES, WEIGHTINGS, correct
+from .correction import (
+    UPDATES,
+    WEIGHTINGS,
+    Continuation,
+    correct,
+    path_strengths,
+    protected_cells,
+)
+from .frontier import Evaluation, cross_fitted_frontier, fold_cells, make_folds, select_point
 from .models import adapter_for
 from .models._adapter import _unwrap
 from .objectives import EvaluationLoss, get_objective
@@ -39,6 +48,28 @@ def _estimator_has(attr):
 
 def _is_frozen(estimator):
     return type(estimator).__name__ == "FrozenEstimator"
+
+
+# How far past the surrogate's zero a difference_bound path may go: strength 2
+# asks for the opposite of the original target.
+_MAX_STRENGTH = 2.0
+
+
+def _fmt(values):
+    """A target vector for a message: one number, or a short list."""
+    values = np.atleast_1d(values)
+    if values.size == 1:
+        return f"{values[0]:.4g}"
+    return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
+
+
+def _with_index(values, index):
+    """A Series/DataFrame on X's index when X was a DataFrame; the array otherwise."""
+    if index is None:
+        return values
+    if isinstance(values, pd.DataFrame):
+        return values.set_axis(index, axis=0)
+    return pd.Series(values, index=index, name="weight")
 
 
 class SoftUnlearner(BaseEstimator):
@@ -167,20 +198,26 @@ class SoftUnlearner(BaseEstimator):
         estimator,
         objective="demographic_parity",
         *,
-        weighting="curvature",
+        difference_bound=None,
         strength=1.0,
+        weighting="curvature",
         update="path",
-        n_steps=5,
+        n_steps=10,
+        tol=0.01,
+        cv=5,
         bounds=None,
         curvature_reg=1.0,
         hard_fraction=None,
     ):
         self.estimator = estimator
         self.objective = objective
-        self.weighting = weighting
+        self.difference_bound = difference_bound
         self.strength = strength
+        self.weighting = weighting
         self.update = update
         self.n_steps = n_steps
+        self.tol = tol
+        self.cv = cv
         self.bounds = bounds
         self.curvature_reg = curvature_reg
         self.hard_fraction = hard_fraction
@@ -208,6 +245,26 @@ class SoftUnlearner(BaseEstimator):
             raise ValueError(f"strength must be a number in (0, 1], got {self.strength!r}.")
         if not isinstance(self.n_steps, numbers.Integral) or self.n_steps < 1:
             raise ValueError(f"n_steps must be a positive integer, got {self.n_steps!r}.")
+        if not isinstance(self.tol, numbers.Real) or not 0 < self.tol < 1:
+            raise ValueError(f"tol must be a number in (0, 1), got {self.tol!r}.")
+        if self.difference_bound is not None:
+            bound = self.difference_bound
+            if not isinstance(bound, numbers.Real) or isinstance(bound, bool) or not bound >= 0:
+                raise ValueError(
+                    f"difference_bound must be a non-negative number or None, got {bound!r}."
+                )
+            if objective.metric_name(adapter.is_classifier) is None:
+                raise ValueError(
+                    f"difference_bound bounds a fairlearn group metric; objective="
+                    f"{objective.name!r} has none. Use strength instead."
+                )
+            if self.update != "path":
+                raise ValueError(
+                    "difference_bound chooses a point on the unlearning path: use "
+                    f"update='path' (got update={self.update!r})."
+                )
+        if self.cv is not None and isinstance(self.cv, numbers.Integral) and self.cv < 2:
+            raise ValueError(f"cv must be at least 2 folds, a splitter or None, got {self.cv!r}.")
         if self.bounds is not None:
             if self.weighting != "soft":
                 raise ValueError("bounds apply to weighting='soft' only.")
@@ -217,10 +274,17 @@ class SoftUnlearner(BaseEstimator):
                 )
         if not isinstance(self.curvature_reg, numbers.Real) or self.curvature_reg <= 0:
             raise ValueError(f"curvature_reg must be positive, got {self.curvature_reg!r}.")
-        if self.hard_fraction is not None and not 0 < self.hard_fraction < 1:
-            raise ValueError(
-                f"hard_fraction must be in (0, 1) or None, got {self.hard_fraction!r}."
-            )
+        if self.hard_fraction is not None:
+            if not 0 < self.hard_fraction < 1:
+                raise ValueError(
+                    f"hard_fraction must be in (0, 1) or None, got {self.hard_fraction!r}."
+                )
+            if self.weighting != "hard" or self.update == "path":
+                raise ValueError(
+                    "hard_fraction deletes a fixed fraction of rows in one step: it applies "
+                    "to weighting='hard' with update='newton' or 'refit'; the path "
+                    "deletes as many rows as the target needs."
+                )
         return adapter, objective
 
     def _validate_training(self, X, y, sensitive_features, sample_weight, adapter, objective, reset):
@@ -305,6 +369,7 @@ class SoftUnlearner(BaseEstimator):
         Xv, yv, groups, sw = self._validate_training(
             X, y, sensitive_features, sample_weight, adapter, objective, reset=True
         )
+        self._index = X.index if isinstance(X, pd.DataFrame) else None
         if _is_frozen(self.estimator):
             try:
                 check_is_fitted(self.estimator)
@@ -342,20 +407,17 @@ class SoftUnlearner(BaseEstimator):
         Xv, yv, groups, sw = self._validate_training(
             X, y, sensitive_features, sample_weight, adapter, objective, reset=False
         )
+        self._index = X.index if isinstance(X, pd.DataFrame) else None
         return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective)
 
     def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective):
         original = self.original_estimator_
         model = adapter.build(original, X, y, sample_weight)
         theta, info = model.polish(adapter.parameters(original))
-        if info["solver"].singular:
-            warnings.warn(
-                "The Hessian of the training objective is singular (collinear "
-                "features without regularisation); influences use its pseudo-inverse.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-        self.polish_ = {k: info[k] for k in ("n_iter", "grad_norm_before", "grad_norm_after")}
+        self.polish_ = {
+            k: info[k] for k in ("n_iter", "grad_norm_before", "grad_norm_after", "converged")
+        }
+        self._warn_polish(info, original)
 
         eval_weights = None
         if eval_set is None:
@@ -376,30 +438,252 @@ class SoftUnlearner(BaseEstimator):
                 f"The target {objective.name!r} is already met on the evaluation data "
                 f"(|F| = {np.max(np.abs(F0)):.2g}); there is nothing to unlearn."
             )
-
-        refit = None
-        if self.update == "refit":
-            def refit(theta_, eps_):
-                return refit_update(adapter, original, X, y, sample_weight, model, theta_, eps_)
-
-        result = correct(
-            model, theta, info["solver"], target, utility,
-            strength=self.strength, weighting=self.weighting, update=self.update,
-            n_steps=self.n_steps, bounds=None if self.bounds is None else tuple(self.bounds),
-            refit=refit, metric=sample_weight,
-            curvature_reg=self.curvature_reg, hard_fraction=self.hard_fraction,
+        keep = None
+        if self.weighting == "hard" and groups is not None:
+            keep = protected_cells(groups[0], model.y if adapter.is_classifier else None)
+        path_options = dict(
+            weighting=self.weighting, metric=sample_weight, tol=self.tol,
+            bounds=None if self.bounds is None else tuple(self.bounds),
+            curvature_reg=self.curvature_reg, keep=keep,
         )
-        self.estimator_ = adapter.with_parameters(original, result.theta)
-        self.weights_ = result.eps
-        names = target.row_names
-        self.influence_ = result.influence.to_frame()
-        self.objective_before_ = pd.Series(F0, index=names, name="before")
-        self.objective_after_ = pd.Series(target.value(result.theta), index=names, name="after")
-        self.objective_path_ = pd.DataFrame(result.target_path[1:], columns=names)
-        self.objective_path_.index.name = "step"
+        evaluation = Evaluation(objective, eval_design, y_eval, eval_groups, eval_weights,
+                                adapter.is_classifier)
+        if self.difference_bound is None:
+            refit = None
+            if self.update == "refit":
+                def refit(theta_, eps_):
+                    return refit_update(
+                        adapter, original, X, y, sample_weight, model, theta_, eps_)
+
+            result = correct(
+                model, theta, info["solver"], target, utility,
+                strength=self.strength, update=self.update, n_steps=self.n_steps,
+                refit=refit, hard_fraction=self.hard_fraction, **path_options,
+            )
+            points, stop_reason, emitted = result.points, result.stop_reason, result.warnings
+            first_influence = result.influence
+            records = [evaluation.measure(evaluation.predict(p.theta)) for p in points]
+            where = "the evaluation data" if eval_set is not None else "the training rows"
+            usable = [True] * len(points)
+        else:
+            path = Continuation(model, theta, info["solver"], target, utility, **path_options)
+            strengths = path_strengths(self.n_steps) + path_strengths(
+                self.n_steps, stop=_MAX_STRENGTH, start=1.0)
+            bound = float(self.difference_bound)
+
+            def is_met(record):
+                return not record["degenerate"] and record["metric"] <= bound
+
+            if eval_set is None and self.cv is not None:
+                records, where = self._cross_fit(
+                    model, theta, objective, groups, y_eval, sample_weight, adapter,
+                    strengths, path_options, is_met,
+                )
+                for t in [r["strength"] for r in records[1:]]:
+                    path.advance(t)
+                records = records[: len(path.points)]
+                # a strength the full path did not reach has no model to return
+                usable = [p.reached for p in path.points]
+            else:
+                records = [evaluation.measure(evaluation.predict(theta))]
+                for t in strengths:
+                    point = path.advance(t)
+                    records.append(evaluation.measure(evaluation.predict(point.theta)))
+                    if path.stop_reason is not None or (t > 1.0 and is_met(records[-1])):
+                        break
+                where = "the evaluation data" if eval_set is not None else "the training rows"
+                usable = [True] * len(path.points)
+            points, stop_reason, emitted = path.points, path.stop_reason, path.log.kept
+            first_influence = path.first_influence
+        for record in emitted:  # each distinct warning once
+            warn(record.message, record.category)
+
+        self._points = points
+        self._target, self._utility = target, utility
+        self.influence_ = _with_index(first_influence.to_frame(), self._index)
+        self.frontier_ = self._frontier(points, records, target, utility, sample_weight,
+                                        evaluation, where)
+        self.objective_before_ = pd.Series(F0, index=target.row_names, name="before")
         self.utility_before_ = float(utility.value(theta)[0])
-        self.utility_after_ = float(utility.value(result.theta)[0])
+        if self.difference_bound is None:
+            step = len(points) - 1
+            self.select(step)
+            self._warn_strength(points, stop_reason, records[step], evaluation)
+        else:
+            frame = self.frontier_
+            degenerate = frame["degenerate"].to_numpy() | ~np.asarray(usable)
+            step, met = select_point(frame["metric"], frame["score"], degenerate, bound)
+            self.frontier_["meets_bound"] = (
+                (frame["metric"] <= bound) & ~frame["degenerate"] & np.asarray(usable))
+            self.select(step)
+            self._warn_bound(step, met, stop_reason, evaluation)
         return self
+
+    def _cross_fit(self, model, theta, objective, groups, y, sample_weight, adapter,
+                   strengths, path_options, is_met):
+        """Out-of-fold frontier records on the training rows (see :mod:`skunlearn.frontier`)."""
+        cells = fold_cells(groups, y, adapter.is_classifier)
+        folds = make_folds(self.cv, model.n_samples, cells)
+        training = Evaluation(objective, model.design, y, groups, sample_weight,
+                              adapter.is_classifier)
+
+        def bind_target(weights):
+            return objective.bind(model.design, y, groups, model.loss, weights)
+
+        def bind_utility(weights):
+            return EvaluationLoss().bind(model.design, y, None, model.loss, weights)
+
+        options = dict(path_options)
+        if options["keep"] is not None:
+            options["keep"] = None  # folds drop rows: protect through each fold's own cells
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            records = cross_fitted_frontier(
+                model, theta, objective, bind_target, bind_utility, training, folds,
+                strengths, path_options=options, is_met=is_met,
+            )
+        return records, f"held-out rows ({len(folds)}-fold cross-fitting)"
+
+    def _frontier(self, points, records, target, utility, sample_weight, evaluation, where):
+        """The ``frontier_`` DataFrame: one row per path point."""
+        m = np.ones(len(points[0].eps)) if sample_weight is None else sample_weight
+        rows = []
+        for point, record in zip(points, records):
+            row = {"strength": point.strength, "reached": point.reached}
+            row.update(zip(target.row_names, point.target))
+            row["utility"] = float(utility.value(point.theta)[0])
+            row["metric"] = record["metric"]
+            row["score"] = record["score"]
+            row["degenerate"] = record["degenerate"]
+            row["weight_norm"] = float(np.sqrt(m @ point.eps**2 / m.sum()))
+            row["deleted"] = int(np.sum(point.eps <= -1.0 + 1e-9))
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        frame.index.name = "step"
+        frame.attrs.update(
+            metric=evaluation.metric_name, score=evaluation.score_name, evaluation=where,
+            baseline_score=evaluation.baseline,
+        )
+        return frame
+
+    def select(self, step):
+        """Use the model of path point ``step`` (a row of ``frontier_``); no recomputation.
+
+        Parameters
+        ----------
+        step : int
+            Index into ``frontier_`` (0 is the original model).
+
+        Returns
+        -------
+        self : SoftUnlearner
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skunlearn import SoftUnlearner
+        >>> rng = np.random.default_rng(0)
+        >>> A = rng.integers(0, 2, 500)
+        >>> X = rng.normal(size=(500, 2)) + A[:, None]
+        >>> y = (X.sum(axis=1) + rng.normal(size=500) > 1).astype(int)
+        >>> su = SoftUnlearner(LogisticRegression()).fit(X, y, sensitive_features=A)
+        >>> half = su.frontier_.index[su.frontier_["strength"] == 0.5][0]
+        >>> su.select(half).selected_step_
+        5
+        """
+        check_is_fitted(self, "frontier_")
+        if not isinstance(step, numbers.Integral) or not 0 <= step < len(self._points):
+            raise ValueError(
+                f"step must be an integer in [0, {len(self._points) - 1}] (a row of "
+                f"frontier_), got {step!r}."
+            )
+        point = self._points[int(step)]
+        self.selected_step_ = int(step)
+        self.estimator_ = self._adapter().with_parameters(self.original_estimator_, point.theta)
+        self.weights_ = _with_index(point.eps, self._index)
+        self.objective_after_ = pd.Series(
+            point.target, index=self._target.row_names, name="after")
+        self.utility_after_ = float(self.frontier_["utility"].iloc[int(step)])
+        return self
+
+    def _adapter(self):
+        return adapter_for(self.estimator)
+
+    # ---------------------------------------------------------------- warnings
+    def _warn_polish(self, info, original):
+        if info["solver"] is not None and info["solver"].singular:
+            warn(
+                "The Hessian of the training objective is singular (collinear "
+                "features without regularisation); influences use its pseudo-inverse.",
+                RuntimeWarning,
+            )
+        if info["converged"]:
+            return
+        warn(
+            f"Newton polishing did not reach a stationary point of "
+            f"{type(original).__name__}'s training objective: gradient norm "
+            f"{info['grad_norm_after']:.3g} after {info['n_iter']} iterations (it was "
+            f"{info['grad_norm_before']:.3g} at the fitted parameters). Influences "
+            "assume an optimum and are approximate here; check X for non-finite or "
+            "extreme values.",
+            ConvergenceWarning,
+        )
+
+    def _warn_strength(self, points, stop_reason, record, evaluation):
+        last = points[-1]
+        if stop_reason is not None or not last.reached:
+            F0 = points[0].target
+            goal = (1.0 - self.strength) * F0
+            advice = ""
+            if self.weighting != "curvature":
+                advice = " weighting='curvature' accounts for the utility cost at second order."
+            elif self.strength > 0.5:
+                advice = " A lower strength may be reachable."
+            warn(
+                f"The unlearning path stopped before strength {self.strength:g}: the "
+                f"target is {_fmt(last.target)} where {_fmt(goal)} was requested "
+                f"(from {_fmt(F0)}); {stop_reason or 'the step budget ran out'}. The "
+                f"closest point reached is returned (strength {last.strength:g}).{advice}",
+                RuntimeWarning,
+            )
+        if record["degenerate"] and len(points) > 1:
+            self._warn_degenerate(record, evaluation)
+
+    def _warn_degenerate(self, record, evaluation):
+        if evaluation.is_classifier:
+            what = (f"accuracy {record['score']:.4f} against {evaluation.baseline:.4f} for "
+                    "always predicting the majority class")
+        else:
+            what = f"R^2 {record['score']:.4f}, below the constant predictor's 0"
+        warn(
+            f"The corrected model is degenerate on {self.frontier_.attrs['evaluation']}: "
+            f"{what}. Choose another point of frontier_ with select(step), or set "
+            "difference_bound to have the most accurate non-degenerate point chosen.",
+            UserWarning,
+        )
+
+    def _warn_bound(self, step, met, stop_reason, evaluation):
+        frame = self.frontier_
+        metric = frame.attrs["metric"]
+        where = frame.attrs["evaluation"]
+        row = frame.iloc[step]
+        if met and step == 0:
+            warn(
+                f"The original model already meets difference_bound="
+                f"{self.difference_bound:g} on {where} ({metric} "
+                f"{row['metric']:.4f}); it is returned unchanged.",
+                UserWarning,
+            )
+        elif not met:
+            why = f" The path stopped: {stop_reason}." if stop_reason else ""
+            warn(
+                f"No point of the unlearning path meets difference_bound="
+                f"{self.difference_bound:g} on {where} without degenerating: the closest "
+                f"has {metric} {row['metric']:.4f} with {frame.attrs['score']} "
+                f"{row['score']:.4f} (strength {row['strength']:g}) and is returned.{why}",
+                UserWarning,
+            )
 
     # ------------------------------------------------------------- prediction
     @property

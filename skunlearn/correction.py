@@ -1,30 +1,76 @@
 """One correction, end to end: influence -> weights -> update, on a :class:`LinearModel`.
 
 :func:`correct` is the functional core under :class:`skunlearn.SoftUnlearner`.
-It takes a polished ``theta`` and returns new parameters and the weights that
-produced them. The ``path`` update repeats the linearisation ``n_steps`` times:
-step ``j`` asks for ``1 / (n_steps - j)`` of the target that remains, adds its
-weights to the accumulated ones and takes one Newton step on the objective with
-the accumulated weights, so the curvature of the sigmoid and the second-order
-utility cost are re-measured along the way instead of being extrapolated from
-``theta``. A step is halved (at most 8 times) while the realised target lands
-farther from the goal than where it started; if no halving helps, the path
-stops there with a warning. Weights below -1 are kept (not clipped) along the path: clipping
-would make the realised move differ from the planned one at every step, and
-the path then stalls short of the target.
+It takes a polished ``theta`` and returns the corrected parameters at one or
+more *path points*, each with the weights that produced it.
+
+The ``path`` update is a continuation (:class:`Continuation`). Unlearning with
+strength ``t`` asks for the reweighted optimum whose target is
+``F(t) = (1 - t) F_0``; as ``t`` grows from 0 these optima trace a curve
+``theta(t)``. Each step along it
+
+1. computes the influences at the current point, an exact optimum of the
+   objective with the weights accumulated so far (:mod:`skunlearn.influence`);
+2. chooses weights that move the target a fraction ``s`` of the way to the
+   next requested value, keeping every retraining weight ``1 + eps_i`` non-negative
+   (:mod:`skunlearn.weights`);
+3. moves the parameters to the optimum of the reweighted objective by Newton's
+   method to convergence (:meth:`LinearModel.polish`; ``p`` is small, so this
+   costs a few Hessian passes), so the next linearisation starts from a true
+   optimum rather than from an extrapolation;
+4. accepts the step if the realised target is closer to the requested one,
+   doubling ``s`` (up to 1) when the first-order prediction was accurate and
+   halving it otherwise; a rejected step is retried with ``s / 4``.
+
+A requested value counts as reached within ``tol * ||F_0||``. When no step
+makes progress (``s`` below ``1e-3``), or the weights cannot move the target
+any more within their bounds, the path stops at the closest point reached and
+records why in :attr:`Correction.stop_reason`.
+
+``newton`` and ``refit`` take one step from the original parameters (the
+paper's protocol): weights for the whole request, then one Newton step on the
+reweighted objective or an exact warm-started refit.
 """
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .influence import Influence
-from .updates import newton_update, weighted_hessian_solver
-from .weights import curvature_weights, hard_weights, soft_weights
+from .updates import newton_update
+from .weights import UnreachableTarget, curvature_weights, hard_weights, soft_weights
 
 WEIGHTINGS = ("soft", "curvature", "hard")
 UPDATES = ("newton", "refit", "path")
+
+_MIN_STEP = 1e-3  # smallest fraction of the remaining request tried before stopping
+
+
+@dataclass
+class PathPoint:
+    """One model on the unlearning path.
+
+    Attributes
+    ----------
+    strength : float
+        Requested strength ``t``: the target asked for is ``(1 - t) F_0``.
+    theta : ndarray of shape (n_params,)
+        Parameters (the optimum of the objective reweighted by ``1 + eps``).
+    eps : ndarray of shape (n_samples,)
+        Weight change of each training row.
+    target : ndarray of shape (k,)
+        Target ``F(theta)`` on the evaluation data.
+    reached : bool
+        Whether ``target`` is within the tolerance of the requested value.
+    """
+
+    strength: float
+    theta: np.ndarray
+    eps: np.ndarray
+    target: np.ndarray
+    reached: bool = True
 
 
 @dataclass
@@ -33,60 +79,236 @@ class Correction:
 
     Attributes
     ----------
-    theta : ndarray of shape (n_params,)
-        Corrected parameters.
-    eps : ndarray of shape (n_samples,)
-        Total weight change of each training row (row ``i`` retrained with
-        weight ``1 + eps_i``).
+    points : list of PathPoint
+        The original model (strength 0) and every point computed after it.
     influence : skunlearn.influence.Influence
         Influences at the original parameters.
-    target_path : list of ndarray
-        Target value on the evaluation data after each step (first: before).
+    stop_reason : str or None
+        Why the path stopped before the last requested strength (``None`` when
+        every point was reached).
+    warnings : list of warnings.WarningMessage
+        Distinct warnings raised while choosing weights, for the caller to show once.
 
     Examples
     --------
     See :func:`correct`.
     """
 
-    theta: np.ndarray
-    eps: np.ndarray
+    points: list
     influence: Influence
-    target_path: list = field(default_factory=list)
+    stop_reason: str = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def theta(self):
+        """Parameters of the last point."""
+        return self.points[-1].theta
+
+    @property
+    def eps(self):
+        """Weights of the last point."""
+        return self.points[-1].eps
 
 
-def _controlled_step(model, theta, eps, delta, target, goal_value, F_current, halvings):
-    """One Newton step toward the weights ``eps + delta``, halving ``delta`` if needed.
+def protected_cells(codes, y=None, min_fraction=0.1):
+    """Cells (group, or group x label) and how many rows each must keep under hard deletion.
 
-    The step is :func:`~skunlearn.updates.newton_update` (reweighted Hessian, or
-    the unweighted one where the reweighted objective is not convex). It is
-    accepted when the realised target lands closer to the goal than
-    ``F_current``. Returns ``(theta, eps, solver, F)`` or ``None`` when no
-    halving is accepted.
+    Each cell keeps at least ``max(1, ceil(min_fraction * size))`` rows, so hard
+    deletion never removes a whole group (or all of a group's positives).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.correction import protected_cells
+    >>> cells, floor = protected_cells(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]))
+    >>> cells.tolist(), floor.tolist()
+    ([0, 1, 3, 3], [1, 1, 0, 1])
     """
-    gap = np.linalg.norm(F_current - goal_value)
-    for _ in range(halvings + 1):
-        candidate = newton_update(model, theta, eps + delta)
-        F_new = np.asarray(target.value(candidate), dtype=float)
-        if np.all(np.isfinite(candidate)) and np.linalg.norm(F_new - goal_value) < gap:
-            solver = weighted_hessian_solver(model, candidate, 1.0 + eps + delta)
-            return candidate, eps + delta, solver, F_new
-        delta = 0.5 * delta
-    return None
+    codes = np.asarray(codes, dtype=np.int64)
+    if y is not None:
+        codes = 2 * codes + (np.asarray(y) > 0.5)
+    sizes = np.bincount(codes)
+    floor = np.where(sizes > 0, np.maximum(1, np.ceil(min_fraction * sizes)), 0)
+    return codes, floor.astype(np.int64)
 
 
-def _step_weights(influence, goal, weighting, bounds, utility, options, eps=None, n_steps=1):
-    """Weights for one linearisation; ``eps`` is what earlier path steps accumulated."""
-    if weighting == "soft":
-        return soft_weights(influence, goal, bounds=bounds)
-    if weighting == "curvature":
-        H_U = utility.hessian(influence.theta)
-        return curvature_weights(influence, goal, H_U, reg=options.get("curvature_reg", 1.0))
-    fraction = options.get("hard_fraction")
-    available = None if eps is None else eps > -1  # a deleted row stays deleted
-    return hard_weights(
-        influence, goal, fraction=None if fraction is None else fraction / n_steps,
-        available=available,
-    )
+class _WarningLog:
+    """Collect warnings raised while choosing weights; keep one per kind of message."""
+
+    def __init__(self):
+        self.kept, self._seen = [], set()
+
+    def add(self, records):
+        for record in records:
+            key = (record.category, str(record.message)[:40])
+            if key not in self._seen:
+                self._seen.add(key)
+                self.kept.append(record)
+
+
+class Continuation:
+    """Follow the reweighted optima ``theta(t)`` whose target is ``(1 - t) F_0``.
+
+    Parameters
+    ----------
+    model : skunlearn.models.LinearModel
+        Training objective.
+    theta : ndarray of shape (n_params,)
+        Its optimum (see :meth:`LinearModel.polish`).
+    solver : skunlearn._linalg.SymmetricSolver
+        Factor of the Hessian at ``theta``.
+    target, utility : BoundObjective
+        ``F`` and ``U`` on the evaluation data.
+    weighting : {"curvature", "soft", "hard"}
+    bounds : tuple or None
+        Box on the total ``eps`` (``weighting="soft"``); on the path it is
+        intersected with ``eps >= -1`` (non-negative retraining weights).
+    metric : ndarray of shape (n_samples,) or None
+        Per-row cost of a weight change (the sample weights).
+    tol : float
+        A requested target counts as reached within ``tol * ||F_0||``.
+    curvature_reg : float
+        See :func:`skunlearn.weights.curvature_weights`.
+    keep : tuple or None
+        ``(cells, floor)`` from :func:`protected_cells` for hard deletion.
+    max_substeps : int
+        Steps allowed to reach one requested strength.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skunlearn.correction import Continuation
+    >>> from skunlearn.models import LogisticRegressionAdapter as adapter
+    >>> from skunlearn.objectives import EvaluationLoss, get_objective
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.integers(0, 2, 400)
+    >>> X = rng.normal(size=(400, 3)) + 0.8 * A[:, None]
+    >>> y = (X.sum(axis=1) + rng.normal(size=400) > 1).astype(int)
+    >>> model = adapter.build(LogisticRegression().fit(X, y), X, y, None)
+    >>> theta, info = model.polish(np.zeros(4))
+    >>> target = get_objective("demographic_parity").bind(
+    ...     model.design, model.y, (A, ["0", "1"]), model.loss)
+    >>> utility = EvaluationLoss().bind(model.design, model.y, None, model.loss)
+    >>> path = Continuation(model, theta, info["solver"], target, utility)
+    >>> half = path.advance(0.5)
+    >>> bool(abs(half.target[0] - 0.5 * path.F0[0]) <= 0.01 * abs(path.F0[0]))
+    True
+    >>> bool(path.advance(1.0).reached), bool(half.eps.min() >= -1)
+    (True, True)
+    """
+
+    def __init__(
+        self, model, theta, solver, target, utility, *, weighting="curvature", bounds=None,
+        metric=None, tol=0.01, curvature_reg=1.0, keep=None, max_substeps=25,
+    ):
+        self.model, self.target, self.utility = model, target, utility
+        self.weighting, self.metric, self.tol = weighting, metric, tol
+        self.curvature_reg, self.keep, self.max_substeps = curvature_reg, keep, max_substeps
+        lo, hi = (None, None) if bounds is None else bounds
+        self.lower = -1.0 if lo is None else max(float(lo), -1.0)
+        self.upper = None if hi is None else float(hi)
+        self.F0 = np.asarray(target.value(theta), dtype=float)
+        self.scale = float(np.linalg.norm(self.F0))
+        self.influence = Influence(model, theta, solver, target, utility, metric)
+        self.first_influence = self.influence
+        self.theta, self.eps, self.F = np.asarray(theta, float), np.zeros(model.n_samples), self.F0
+        self.step = 1.0
+        self.stop_reason = None
+        self.n_substeps = 0
+        self.log = _WarningLog()
+        self.points = [PathPoint(0.0, self.theta, self.eps.copy(), self.F0, True)]
+
+    def _weights(self, request):
+        """Weights for a first-order target change ``request`` at the current point."""
+        infl = self.influence
+        if self.weighting == "soft":
+            hi = None if self.upper is None else self.upper - self.eps
+            return soft_weights(infl, request, bounds=(self.lower - self.eps, hi))
+        if self.weighting == "curvature":
+            H_U = self.utility.hessian(infl.theta)
+            return curvature_weights(
+                infl, request, H_U, reg=self.curvature_reg, lower=-1.0 - self.eps
+            )
+        available = self.eps > -0.5  # a deleted row stays deleted
+        if not np.any(available & (infl.f @ request < 0)):
+            raise UnreachableTarget("no row is left whose deletion moves the target")
+        with warnings.catch_warnings():
+            # asking for more than deletion can give is how the step control probes
+            warnings.filterwarnings("ignore", "Deleting all", RuntimeWarning)
+            return hard_weights(infl, request, available=available, keep=self.keep)
+
+    def _try(self, request):
+        """Candidate ``(theta, eps, F, solver)`` for a request, or a reason it failed."""
+        # one unit of weight on every row moves the target by at most sum_i |f_i|
+        if np.abs(self.influence.f).sum() <= 1e-9 * max(self.scale, 1e-300):
+            return None, (
+                "reweighting the training rows does not move the target (every "
+                "influence is zero, e.g. a model that interpolates its training rows)"
+            )
+        with warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always")
+            try:
+                delta = self._weights(request)
+            except UnreachableTarget as exc:
+                return None, str(exc)
+        if not np.all(np.isfinite(delta)) or not np.any(delta):
+            return None, "the weights cannot move the target (all influences are zero)"
+        self._pending_warnings = records
+        eps = self.eps + delta
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            theta, info = self.model.polish(self.theta, 1.0 + eps)
+        F = np.asarray(self.target.value(theta), dtype=float)
+        if not (info["converged"] and np.all(np.isfinite(theta)) and np.all(np.isfinite(F))):
+            return None, "the reweighted objective has no optimum Newton's method converges to"
+        return (theta, eps, F, info["solver"]), None
+
+    def advance(self, strength):
+        """Move along the path until the target is ``(1 - strength) F_0``; return the point.
+
+        After the path has stopped, returns the last point (``reached=False``).
+        """
+        goal = (1.0 - strength) * self.F0
+        tolerance = self.tol * self.scale
+        substeps = 0
+        why = None
+        while self.stop_reason is None and np.linalg.norm(goal - self.F) > tolerance:
+            if substeps >= self.max_substeps:
+                self.stop_reason = (
+                    f"{self.max_substeps} reweighting steps did not reach strength "
+                    f"{strength:g}"
+                )
+                break
+            substeps += 1
+            self.n_substeps += 1
+            gap = goal - self.F
+            request = self.step * gap
+            candidate, failure = self._try(request)
+            if candidate is not None and np.linalg.norm(goal - candidate[2]) < np.linalg.norm(gap):
+                theta, eps, F, solver = candidate
+                realised = float((F - self.F) @ request) / float(request @ request)
+                self.theta, self.eps, self.F = theta, eps, F
+                self.log.add(self._pending_warnings)  # only an accepted step's warnings
+                self.influence = Influence(
+                    self.model, theta, solver, self.target, self.utility, self.metric
+                )
+                accurate = 0.5 <= realised <= 1.5
+                self.step = min(1.0, 2.0 * self.step) if accurate else self.step / 2.0
+                self.step = max(self.step, _MIN_STEP)
+                why = None
+                continue
+            why = failure or why
+            self.step /= 4.0
+            if self.step < _MIN_STEP:
+                self.stop_reason = why or (
+                    "no reweighting step moves the target closer: the first-order "
+                    "prediction fails even for small steps"
+                )
+        reached = bool(np.linalg.norm(goal - self.F) <= tolerance)
+        point = PathPoint(float(strength), self.theta, self.eps.copy(), self.F, reached)
+        self.points.append(point)
+        return point
 
 
 def correct(
@@ -97,12 +319,14 @@ def correct(
     utility,
     *,
     strength=1.0,
-    weighting="soft",
-    update="newton",
+    weighting="curvature",
+    update="path",
     n_steps=5,
     bounds=None,
     refit=None,
     metric=None,
+    tol=0.01,
+    strengths=None,
     **options,
 ):
     """Move ``theta`` so that the target falls by ``strength`` times its value.
@@ -118,12 +342,12 @@ def correct(
     target, utility : BoundObjective
         ``F`` and ``U`` on the evaluation data (``utility`` must have ``hessian``
         for ``weighting="curvature"``).
-    strength : float in (0, 1]
-        Fraction of the target to remove (to first order for one step).
+    strength : float
+        Fraction of the target to remove.
     weighting : {"soft", "curvature", "hard"}
     update : {"newton", "refit", "path"}
     n_steps : int
-        Steps of the ``path`` update.
+        Points of the ``path`` update, at strengths ``strength * j / n_steps``.
     bounds : tuple or None
         Box on the total ``eps`` (soft weighting only).
     refit : callable or None
@@ -132,8 +356,12 @@ def correct(
     metric : ndarray of shape (n_samples,) or None
         Per-row cost of a weight change (the sample weights); see
         :class:`skunlearn.influence.Influence`.
+    tol : float
+        Relative tolerance of a path point (see :class:`Continuation`).
+    strengths : sequence of float or None
+        Explicit path points (overrides ``strength`` and ``n_steps``).
     **options
-        ``curvature_reg`` and ``hard_fraction``, passed to the weighting.
+        ``curvature_reg``, ``keep`` (path) and ``hard_fraction`` (newton/refit).
 
     Returns
     -------
@@ -155,47 +383,68 @@ def correct(
     >>> target = get_objective("demographic_parity").bind(
     ...     model.design, model.y, (A, ["0", "1"]), model.loss)
     >>> utility = EvaluationLoss().bind(model.design, model.y, None, model.loss)
-    >>> result = correct(model, theta, info["solver"], target, utility,
-    ...                  weighting="curvature", update="path")
-    >>> bool(abs(result.target_path[-1][0]) < 0.05 * abs(result.target_path[0][0]))
+    >>> result = correct(model, theta, info["solver"], target, utility)
+    >>> [round(p.strength, 2) for p in result.points]
+    [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    >>> bool(abs(result.points[-1].target[0]) <= 0.01 * abs(result.points[0].target[0]))
     True
     """
-    F0 = np.asarray(target.value(theta), dtype=float)
-    influence = Influence(model, theta, solver, target, utility, metric)
     if update != "path":
-        eps = _step_weights(influence, -strength * F0, weighting, bounds, utility, options)
-        if update == "newton":
-            new_theta = newton_update(model, theta, eps)
-        else:
-            new_theta = refit(theta, eps)
-        return Correction(new_theta, eps, influence, [F0, target.value(new_theta)])
-
-    goal_value = (1.0 - strength) * F0
-    eps = np.zeros(model.n_samples)
-    path = [F0]
-    current, step_influence = theta, influence
-    for j in range(n_steps):
-        goal = (goal_value - path[-1]) / (n_steps - j)
-        step_bounds = None
-        if bounds is not None:  # bounds hold for the total weights
-            lo, hi = bounds
-            step_bounds = (None if lo is None else lo - eps, None if hi is None else hi - eps)
-        delta = _step_weights(
-            step_influence, goal, weighting, step_bounds, utility, options, eps, n_steps
-        )
-        step = _controlled_step(model, current, eps, delta, target, goal_value, path[-1],
-                                halvings=0 if weighting == "hard" else 8)
-        if step is None:
-            warnings.warn(
-                f"The path stopped after {j} of {n_steps} steps: no step along the "
-                "re-linearised weights brings the target closer. Lower `strength` "
-                "or use weighting='curvature'.",
-                RuntimeWarning,
-                stacklevel=2,
+        F0 = np.asarray(target.value(theta), dtype=float)
+        influence = Influence(model, theta, solver, target, utility, metric)
+        log = _WarningLog()
+        with warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always")
+            eps = _one_shot_weights(
+                influence, -strength * F0, weighting, bounds, utility, options
             )
+            new_theta = newton_update(model, theta, eps) if update == "newton" else refit(
+                theta, eps)
+        log.add(records)
+        F = np.asarray(target.value(new_theta), dtype=float)
+        reached = bool(np.linalg.norm(F - (1 - strength) * F0) <= tol * np.linalg.norm(F0))
+        points = [PathPoint(0.0, np.asarray(theta, float), np.zeros(model.n_samples), F0),
+                  PathPoint(float(strength), new_theta, eps, F, reached)]
+        return Correction(points, influence, None, log.kept)
+
+    path = Continuation(
+        model, theta, solver, target, utility, weighting=weighting, bounds=bounds,
+        metric=metric, tol=tol, curvature_reg=options.get("curvature_reg", 1.0),
+        keep=options.get("keep"),
+    )
+    if strengths is None:
+        strengths = [strength * j / n_steps for j in range(1, n_steps + 1)]
+    for t in strengths:
+        path.advance(t)
+        if path.stop_reason is not None:
             break
-        current, eps, solver, F_new = step
-        path.append(F_new)
-        if j + 1 < n_steps:
-            step_influence = Influence(model, current, solver, target, utility, metric)
-    return Correction(current, eps, influence, path)
+    return Correction(path.points, path.first_influence, path.stop_reason, path.log.kept)
+
+
+def _one_shot_weights(influence, goal, weighting, bounds, utility, options):
+    """Weights of a single linearisation at the original parameters (newton/refit)."""
+    if weighting == "soft":
+        return soft_weights(influence, goal, bounds=bounds)
+    if weighting == "curvature":
+        H_U = utility.hessian(influence.theta)
+        try:
+            return curvature_weights(influence, goal, H_U, reg=options.get("curvature_reg", 1.0))
+        except UnreachableTarget:
+            return np.zeros(len(influence.f))
+    return hard_weights(influence, goal, fraction=options.get("hard_fraction"))
+
+
+def path_strengths(n_steps, stop=1.0, start=0.0):
+    """Strengths ``start + j / n_steps`` up to ``stop`` (inclusive, rounded to 1e-9).
+
+    Examples
+    --------
+    >>> from skunlearn.correction import path_strengths
+    >>> path_strengths(4)
+    [0.25, 0.5, 0.75, 1.0]
+    >>> path_strengths(4, stop=1.5, start=1.0)
+    [1.25, 1.5]
+    """
+    first = math.floor(start * n_steps + 1e-9) + 1
+    last = math.floor(stop * n_steps + 1e-9)
+    return [round(j / n_steps, 9) for j in range(first, last + 1)]

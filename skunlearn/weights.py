@@ -41,6 +41,10 @@ _DEGENERATE = 1e-10
 _UTILITY_SIN2 = 1e-2
 
 
+class UnreachableTarget(ValueError):
+    """No weights within the bounds move the target as requested (to first order)."""
+
+
 def _metric_root(influence):
     """``sqrt(m_i)`` of the per-row metric (``None`` when it is all ones).
 
@@ -129,7 +133,7 @@ def _bounded(A, b, lo, hi, max_iter=200):
         mu, value = candidate, new_value
     eps = np.clip(A @ mu, lo, hi)
     if np.linalg.norm(A.T @ eps - b) > 1e-6 * max(np.linalg.norm(b), 1e-300):
-        raise ValueError(
+        raise UnreachableTarget(
             "The target cannot be reached with weights inside the bounds; lower "
             "`strength`, widen `bounds`, or use more steps (update='path')."
         )
@@ -211,15 +215,36 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
     return _to_unit(e, root)
 
 
-def curvature_weights(influence, goal, utility_hessian, reg=1.0):
+def _solve_small(M, b, what):
+    """``M^{-1} b`` for a small symmetric PSD ``M``; least squares with a warning if singular."""
+    vals = np.linalg.eigvalsh(M)
+    if vals.size and vals.min() > _DEGENERATE * max(vals.max(), 1e-300):
+        return np.linalg.solve(M, b)
+    warnings.warn(
+        f"The {what} are linearly dependent or zero; using the least-squares weights, "
+        "which may not meet every target row.",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return np.linalg.lstsq(M, b, rcond=None)[0]
+
+
+def curvature_weights(influence, goal, utility_hessian, reg=1.0, lower=None, max_active_sets=20):
     """Soft weights that also pay the second-order utility cost of the parameter move.
 
-    Solves ``min 0.5 eps^T K eps  s.t.  f^T eps = goal`` with
-    ``K = lam I + B H_U B^T``, where ``B = G H^{-1}`` maps weights to the
+    Solves ``min 0.5 eps^T K eps  s.t.  f^T eps = goal`` (and ``eps >= lower``)
+    with ``K = lam I + B H_U B^T``, where ``B = G H^{-1}`` maps weights to the
     parameter move (``dtheta = -B^T eps``) and ``H_U`` is the Hessian of the
     evaluation loss. With ``H_U = L L^T`` and ``W = B L`` (never formed),
     Woodbury gives ``K^{-1} v = (v - W (lam I + W^T W)^{-1} W^T v) / lam``, where
     ``W^T W = L^T H^{-1} (X~^T diag(r^2) X~) H^{-1} L`` is one chunked Gram matrix.
+
+    The lower bound is met by an active set: rows whose weight falls below it
+    are pinned there and the problem is solved again on the free rows, whose
+    matrix ``K_ff`` has the same identity-plus-low-rank form (its Gram matrix
+    restricted to the free rows). Pinned rows are never released, so with
+    active bounds this is a feasible approximation of the box-constrained
+    optimum rather than the optimum itself.
 
     Parameters
     ----------
@@ -232,10 +257,20 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
         utility cost of a unit-norm weight change along a typical direction the
         parameters can move in). Large values give the minimum-norm soft
         weights; small values the cheapest parameter move, whatever the weights.
+    lower : ndarray of shape (n_samples,) or None
+        Lower bound of each ``eps_i`` (at most 0), e.g. ``-1 - eps_so_far`` to
+        keep every retraining weight non-negative.
+    max_active_sets : int, default=20
+        Bound on the active-set rounds.
 
     Returns
     -------
     eps : ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    UnreachableTarget
+        When the rows left free cannot move the target at all.
 
     Examples
     --------
@@ -260,27 +295,73 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0):
     >>> eps = curvature_weights(infl, goal, utility.hessian(theta))
     >>> np.allclose(infl.f.T @ eps, goal)
     True
+    >>> bounded = curvature_weights(infl, goal, utility.hessian(theta), lower=-0.5)
+    >>> bool(bounded.min() >= -0.5), np.allclose(infl.f.T @ bounded, goal)
+    (True, True)
     """
     model, solver = influence.model, influence.solver
     root = _metric_root(influence)
     r = _to_unit(influence.row_scales, root)
     f = _to_unit(np.asarray(influence.f, dtype=float), root)
+    goal = np.asarray(goal, dtype=float)
+    n = len(f)
+    lo = None
+    if lower is not None:
+        lo = np.broadcast_to(np.asarray(lower, dtype=float), (n,))
+        lo = lo if root is None else np.where(root > 0, lo * root, 0.0)
     L = psd_factor(utility_hessian)  # (p, q)
     HinvL = solver.solve(L)  # (p, q)
-    WtW = HinvL.T @ model.design.gram(r**2) @ HinvL  # (q, q)
-    lam = reg * max(np.trace(WtW), 1e-300) / max(WtW.shape[0], 1)
 
-    def K_inv(v):  # v: (n, k)
-        Wt_v = HinvL.T @ model.design.rmatvec(r[:, None] * v)  # (q, k)
-        inner = np.linalg.solve(lam * np.eye(WtW.shape[0]) + WtW, Wt_v)
-        W_inner = r[:, None] * model.design.matvec(HinvL @ inner)  # (n, k)
-        return (v - W_inner) / lam
+    fixed = np.zeros(n, dtype=bool)
+    e = np.zeros(n)
+    for _ in range(max_active_sets):
+        free = (~fixed).astype(float)
+        rf = r * free
+        WtW = HinvL.T @ model.design.gram(rf**2) @ HinvL  # (q, q), free rows only
+        trace = float(np.trace(WtW)) if WtW.size else 0.0
+        if not trace > 0:  # no curvature along any free direction: minimum-norm weights
+            def K_inv(v, free=free):
+                return free[:, None] * v
+        else:
+            lam = reg * trace / WtW.shape[0]
+            inner_matrix = lam * np.eye(WtW.shape[0]) + WtW
 
-    Kf = K_inv(f)
-    return _to_unit(Kf @ np.linalg.solve(f.T @ Kf, np.asarray(goal, dtype=float)), root)
+            def K_inv(v, rf=rf, free=free, lam=lam, inner_matrix=inner_matrix):
+                # (lam I + W_f W_f^T)^{-1} v on the free rows (zero on the pinned ones)
+                Wt_v = HinvL.T @ model.design.rmatvec(rf[:, None] * v)
+                inner = np.linalg.solve(inner_matrix, Wt_v)
+                W_inner = rf[:, None] * model.design.matvec(HinvL @ inner)
+                return free[:, None] * (v - W_inner) / lam
+
+        pinned = np.where(fixed, e, 0.0)
+        # K_fS e_S: only the low-rank part couples free and pinned rows
+        coupling = np.zeros((n, 1))
+        if fixed.any() and trace > 0:
+            Wt_pinned = HinvL.T @ model.design.rmatvec(r * pinned)
+            coupling = (rf * model.design.matvec(HinvL @ Wt_pinned))[:, None]
+        Kf = K_inv(f * free[:, None])
+        Kc = K_inv(coupling)[:, 0]
+        rhs = goal - f.T @ pinned + f.T @ Kc
+        M = f.T @ Kf
+        if not np.any(np.abs(M) > 0):
+            raise UnreachableTarget(
+                "the free rows' influences on the target are all zero"
+            )
+        mu = _solve_small(M, rhs, "target rows' influences")
+        e = np.where(fixed, pinned, Kf @ mu - Kc)
+        if lo is None:
+            break
+        below = ~fixed & (e < lo - 1e-12 * (1.0 + np.abs(lo)))
+        if not below.any():
+            break
+        fixed |= below
+        e = np.where(fixed, np.where(below, lo, e), e)
+    if lo is not None:
+        e = np.maximum(e, lo)
+    return _to_unit(e, root)
 
 
-def hard_weights(influence, goal, fraction=None, available=None):
+def hard_weights(influence, goal, fraction=None, available=None, keep=None):
     """Delete (``eps_i = -1``) the rows whose removal moves the target most toward ``goal``.
 
     Rows are ranked by ``-f_i . goal / ||goal||``: the first-order change of the
@@ -290,6 +371,10 @@ def hard_weights(influence, goal, fraction=None, available=None):
     reached); otherwise the top ``fraction`` of the rows. Rows outside
     ``available`` (a boolean mask; already deleted on a path) are never chosen.
 
+    ``keep`` protects cells of rows from being emptied: a pair ``(codes, floor)``
+    of an integer cell per row (e.g. group and label) and the number of
+    ``available`` rows each cell must keep, so a path never deletes a whole group.
+
     Examples
     --------
     >>> import numpy as np
@@ -298,6 +383,9 @@ def hard_weights(influence, goal, fraction=None, available=None):
     >>> infl = SimpleNamespace(f=np.array([[0.5], [-0.1], [0.3]]), u=np.zeros(3))
     >>> hard_weights(infl, np.array([-0.6]))
     array([-1.,  0., -1.])
+    >>> cells = (np.array([0, 1, 0]), np.array([1, 1]))   # cell 0 keeps one row
+    >>> hard_weights(infl, np.array([-0.6]), keep=cells)
+    array([-1.,  0.,  0.])
     """
     f = np.asarray(influence.f, dtype=float)
     goal = np.asarray(goal, dtype=float)
@@ -307,17 +395,34 @@ def hard_weights(influence, goal, fraction=None, available=None):
     if available is not None:
         gain = np.where(available, gain, -np.inf)
     order = np.argsort(-gain, kind="stable")
+    if keep is not None:
+        codes, floor = keep
+        codes = np.asarray(codes)
+        left = np.bincount(
+            codes, weights=None if available is None else available.astype(float),
+            minlength=len(floor),
+        )
+        allowed = np.maximum(left - np.asarray(floor), 0)
+        ordered_codes = codes[order]
+        # rank of each ordered row within its cell: rows beyond the cell's allowance stay
+        rank = np.empty(len(order), dtype=np.int64)
+        for cell in np.unique(ordered_codes):
+            where = np.flatnonzero(ordered_codes == cell)
+            rank[where] = np.arange(len(where))
+        order = order[rank < allowed[ordered_codes]]
+    gains = gain[order]
     if fraction is not None:
-        m = int(round(fraction * len(f)))
+        m = min(int(round(fraction * len(f))), int(np.sum(np.isfinite(gains))))
     else:
-        reached = np.cumsum(gain[order]) >= norm
+        reached = np.cumsum(np.where(np.isfinite(gains), gains, 0.0)) >= norm
         if reached.any():
             m = int(np.argmax(reached)) + 1
         else:
-            m = int(np.sum(gain > 0))
+            helpful = np.isfinite(gains) & (gains > 0)
+            m = int(np.sum(helpful))
             warnings.warn(
                 f"Deleting all {m} helpful rows moves the target by only "
-                f"{gain[gain > 0].sum():.3g} of the {norm:.3g} requested (first order).",
+                f"{gains[helpful].sum():.3g} of the {norm:.3g} requested (first order).",
                 RuntimeWarning,
                 stacklevel=2,
             )

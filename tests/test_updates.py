@@ -92,7 +92,8 @@ def test_path_reaches_the_target_more_closely_than_one_step():
         X, y, sensitive_features=A)
     assert abs(path.objective_after_.iloc[0]) < abs(one.objective_after_.iloc[0])
     assert abs(path.objective_after_.iloc[0]) < 0.02 * abs(path.objective_before_.iloc[0]) + 1e-3
-    assert len(path.objective_path_) == 8
+    assert len(path.frontier_) == 9  # the original and 8 path points
+    assert path.frontier_["reached"].all()
 
 
 def test_refit_clips_negative_weights_with_a_warning():

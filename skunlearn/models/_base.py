@@ -80,6 +80,17 @@ class LinearModel:
     def n_params(self):
         return self.design.n_params
 
+    def reweighted(self, weights):
+        """The same objective with every row's sample weight multiplied by ``weights``.
+
+        ``X`` is shared, not copied; rows of weight 0 drop out of the objective
+        (used for the cross-fitting folds).
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.sample_weight = self.sample_weight * np.asarray(weights, dtype=float)
+        return new
+
     def _sw(self, weights):
         return self.sample_weight if weights is None else self.sample_weight * weights
 
@@ -170,6 +181,8 @@ class LinearModel:
                     break
                 t *= 0.5
             if t < 1e-10:
+                # no decrease left to find: converged if the decrement is at rounding level
+                info["converged"] = decrement <= 1e-12 * max(1.0, abs(value))
                 break
             full_step = t == 1.0
             theta, value = candidate, new_value

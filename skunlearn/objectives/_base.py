@@ -89,6 +89,14 @@ class Objective:
         """
         raise NotImplementedError
 
+    def metric_name(self, is_classifier):
+        """Name of the hard-prediction metric the target stands for, or ``None`` if none."""
+        return None
+
+    def hard_metric(self, y, y_pred, codes, n_groups, sample_weight=None, is_classifier=True):
+        """The hard-prediction metric (see :meth:`GroupParity.hard_metric`)."""
+        raise NotImplementedError(f"{self.name} has no hard-prediction metric.")
+
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r})"
 

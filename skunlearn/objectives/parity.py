@@ -37,6 +37,18 @@ _SUBSETS = {
     "negative": ("fpr", 0.0),
 }
 
+# fairlearn's name of the hard-prediction metric each surrogate stands for,
+# keyed by (statistic, subsets, is_classifier)
+_METRIC_NAMES = {
+    ("prediction", ("all",), True): "demographic_parity_difference",
+    ("prediction", ("positive",), True): "true_positive_rate_difference",
+    ("prediction", ("negative",), True): "false_positive_rate_difference",
+    ("prediction", ("positive", "negative"), True): "equalized_odds_difference",
+    ("loss", ("all",), True): "zero_one_loss_difference",
+    ("prediction", ("all",), False): "mean_prediction_difference",
+    ("loss", ("all",), False): "mean_squared_error_difference",
+}
+
 
 class GroupParity(Objective):
     """Parity of a per-row statistic across groups, within one or more subsets.
@@ -99,6 +111,74 @@ class GroupParity(Objective):
         return LinearStatisticObjective(
             design, y, np.column_stack(columns), self.statistic, loss, names
         )
+
+
+    def metric_name(self, is_classifier):
+        """fairlearn's name of the hard-prediction metric this target stands for.
+
+        Examples
+        --------
+        >>> from skunlearn.objectives import get_objective
+        >>> get_objective("equalized_odds").metric_name(is_classifier=True)
+        'equalized_odds_difference'
+        """
+        return _METRIC_NAMES.get((self.statistic, self.subsets, bool(is_classifier)))
+
+    def hard_metric(self, y, y_pred, codes, n_groups, sample_weight=None, is_classifier=True):
+        """fairlearn's between-groups difference of the hard predictions (worst case over subsets).
+
+        The per-row statistic is the predicted label (classifier) or prediction
+        (regressor) for ``"prediction"`` targets, the 0-1 loss or squared error for
+        ``"loss"`` targets; its weighted mean per group within each subset gives
+        ``max - min``, and the largest over the subsets is returned, as
+        :func:`fairlearn.metrics.equalized_odds_difference` does for its two rates.
+        Groups with no row in a subset are left out of that subset.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples,)
+            True targets (0/1 for classifiers).
+        y_pred : ndarray of shape (n_samples,)
+            Hard predictions (0/1 for classifiers).
+        codes : ndarray of shape (n_samples,)
+            Group code of each row.
+        n_groups : int
+        sample_weight : ndarray of shape (n_samples,) or None
+        is_classifier : bool
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skunlearn.objectives import get_objective
+        >>> y = np.array([1, 1, 0, 1, 0, 0]); pred = np.array([1, 0, 0, 1, 1, 1])
+        >>> codes = np.array([0, 0, 0, 1, 1, 1])
+        >>> get_objective("demographic_parity").hard_metric(y, pred, codes, 2)
+        0.666...
+        """
+        y = np.asarray(y, dtype=float)
+        y_pred = np.asarray(y_pred, dtype=float)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        if self.statistic == "prediction":
+            stat = y_pred
+        elif is_classifier:
+            stat = (y_pred != y).astype(float)
+        else:
+            stat = (y - y_pred) ** 2
+        worst = 0.0
+        for subset in self.subsets:
+            label = _SUBSETS[subset][1]
+            rows = (w > 0) if label is None else (w > 0) & (y == label)
+            totals = np.bincount(codes[rows], weights=w[rows], minlength=n_groups)
+            sums = np.bincount(codes[rows], weights=(w * stat)[rows], minlength=n_groups)
+            present = totals > 0
+            if present.sum() >= 2:
+                means = sums[present] / totals[present]
+                worst = max(worst, float(means.max() - means.min()))
+        return worst
 
 
 class EvaluationLoss(Objective):

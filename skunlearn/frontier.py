@@ -1,0 +1,243 @@
+"""The unlearning frontier: every path point measured with fairlearn's metric, and the choice of one.
+
+A path (:class:`skunlearn.correction.Continuation`) gives a model at each
+strength ``t``. :class:`Evaluation` measures each on evaluation rows with the
+objective's hard-prediction metric (fairlearn's, e.g.
+``demographic_parity_difference``) and the score (accuracy, or R^2 for a
+regressor), and flags degenerate models: a classifier that predicts a single
+class, or any model that scores below the constant predictor (the majority
+class, or the mean for a regressor).
+
+:func:`cross_fitted_frontier` gives the same measures on rows the model has
+not seen, without an ``eval_set``: the training rows are split into ``K``
+folds; for each fold the exact optimum without it is computed (Newton from the
+full fit with the fold's weights set to 0, which is what refitting on the
+other folds gives), its own path is followed over the same strengths, and the
+fold's rows are predicted at each strength. The pooled out-of-fold predictions
+give one metric and one score per strength, each row predicted by a model that
+did not train on it. :func:`select_point` then picks the most accurate
+non-degenerate strength meeting the bound, and the model returned is the path
+on all rows at that strength.
+
+References
+----------
+Chernozhukov, V. et al. (2018). Double/debiased machine learning for treatment
+and structural parameters. The Econometrics Journal (cross-fitting).
+"""
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, check_cv
+
+from .correction import Continuation
+
+
+class Evaluation:
+    """Hard-prediction metric, score and degeneracy of linear models on fixed rows.
+
+    Parameters
+    ----------
+    objective : Objective
+        Gives the metric (:meth:`~skunlearn.objectives.GroupParity.hard_metric`);
+        ``None`` measures the score only.
+    design : skunlearn._linalg.Design
+        Evaluation rows.
+    y : ndarray of shape (n_samples,)
+        Targets (0/1 for a classifier).
+    groups : tuple (codes, labels) or None
+    sample_weight : ndarray of shape (n_samples,) or None
+    is_classifier : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import Design
+    >>> from skunlearn.frontier import Evaluation
+    >>> from skunlearn.objectives import get_objective
+    >>> X = np.array([[-1.0], [1.0], [2.0], [-2.0]]); y = np.array([0, 1, 1, 1])
+    >>> ev = Evaluation(get_objective("demographic_parity"), Design(X, False), y,
+    ...                 (np.array([0, 0, 1, 1]), ["a", "b"]), None, True)
+    >>> ev.measure(ev.predict(np.array([1.0])))
+    {'metric': 0.0, 'score': 0.75, 'degenerate': False}
+    >>> ev.measure(ev.predict(np.array([-1.0])))["degenerate"]   # accuracy 0.25 < 0.75
+    True
+    """
+
+    def __init__(self, objective, design, y, groups, sample_weight, is_classifier):
+        self.objective, self.design = objective, design
+        self.y = np.asarray(y, dtype=float)
+        self.groups = groups
+        self.w = np.ones(len(self.y)) if sample_weight is None else np.asarray(sample_weight, float)
+        self.is_classifier = bool(is_classifier)
+        self.metric_name = None if objective is None else objective.metric_name(is_classifier)
+        self.score_name = "accuracy" if is_classifier else "r2"
+        total = self.w.sum()
+        if self.is_classifier:
+            rate = float(self.w @ self.y / total)
+            self.baseline = max(rate, 1.0 - rate)  # the majority class
+        else:
+            self.baseline = 0.0  # R^2 of the constant mean
+
+    def predict(self, theta, rows=None):
+        """Hard predictions (0/1, or scores for a regressor) of ``theta`` on the rows."""
+        z = self.design.matvec(theta)
+        if rows is not None:
+            z = z[rows]
+        return (z > 0).astype(float) if self.is_classifier else z
+
+    def score(self, y_pred):
+        """Weighted accuracy (classifier) or R^2 (regressor)."""
+        w, y = self.w, self.y
+        if self.is_classifier:
+            return float(w @ (y_pred == y) / w.sum())
+        mean = w @ y / w.sum()
+        denominator = w @ (y - mean) ** 2
+        return float(1.0 - w @ (y - y_pred) ** 2 / denominator) if denominator > 0 else 0.0
+
+    def measure(self, y_pred):
+        """``metric``, ``score`` and ``degenerate`` of predictions of every evaluation row."""
+        score = self.score(y_pred)
+        single_class = self.is_classifier and len(np.unique(y_pred[self.w > 0])) < 2
+        metric = np.nan
+        if self.metric_name is not None:
+            codes, labels = self.groups
+            metric = self.objective.hard_metric(
+                self.y, y_pred, codes, len(labels), self.w, self.is_classifier
+            )
+        return {
+            "metric": metric,
+            "score": score,
+            "degenerate": bool(single_class or score < self.baseline - 1e-12),
+        }
+
+
+def fold_cells(groups, y, is_classifier):
+    """Stratification labels for the folds: group x label (classifier) or group."""
+    codes = np.zeros(len(y), dtype=np.int64) if groups is None else np.asarray(groups[0])
+    if is_classifier:
+        codes = 2 * codes + (np.asarray(y) > 0.5)
+    return codes
+
+
+def make_folds(cv, n_samples, cells):
+    """Train/held-out index pairs; an int ``cv`` is a StratifiedKFold on ``cells``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.frontier import make_folds
+    >>> folds = make_folds(2, 8, np.array([0, 1] * 4))
+    >>> [len(held_out) for _, held_out in folds]
+    [4, 4]
+    """
+    X_dummy = np.zeros((n_samples, 1))
+    if isinstance(cv, int | np.integer):
+        sizes = np.bincount(cells)
+        smallest = sizes[sizes > 0].min()
+        if smallest < cv:
+            raise ValueError(
+                f"cv={cv} folds need at least {cv} training rows in every group (and "
+                f"class), but one has {smallest}; lower cv or pass an eval_set."
+            )
+        cv = StratifiedKFold(n_splits=int(cv))
+    splitter = check_cv(cv)
+    return list(splitter.split(X_dummy, cells))
+
+
+def cross_fitted_frontier(
+    model, theta, objective, bind_target, bind_utility, evaluation, folds, strengths, *,
+    path_options, is_met=None,
+):
+    """Out-of-fold metric and score at each strength, from one path per fold.
+
+    Parameters
+    ----------
+    model : skunlearn.models.LinearModel
+        Training objective on all rows.
+    theta : ndarray
+        Its optimum.
+    objective : Objective
+        The target (for its name in errors).
+    bind_target, bind_utility : callable
+        ``bind(sample_weight) -> BoundObjective`` on the training rows.
+    evaluation : Evaluation
+        On the training rows (all of them): pooled predictions are measured there.
+    folds : list of (train_index, held_out_index)
+    strengths : iterable of float
+        Strengths at which to measure, in increasing order.
+    path_options : dict
+        Keyword arguments of :class:`~skunlearn.correction.Continuation`.
+    is_met : callable or None
+        ``is_met(record) -> bool``; measuring stops after the first strength
+        beyond 1 whose pooled record meets it (the path goes past the
+        surrogate's zero only as far as needed).
+
+    Returns
+    -------
+    list of dict
+        One record per strength measured (``strength``, ``metric``, ``score``,
+        ``degenerate``), the original model (strength 0) first.
+    """
+    paths, held = [], []
+    base_weights = model.sample_weight
+    for train, held_out in folds:
+        mask = np.zeros(model.n_samples)
+        mask[train] = 1.0
+        fold_model = model.reweighted(mask)
+        fold_theta, info = fold_model.polish(theta)
+        try:
+            target = bind_target(base_weights * mask)
+        except ValueError as exc:
+            raise ValueError(
+                f"Cross-fitting {objective.name!r} failed on a fold: {exc} Pass an "
+                "eval_set or use fewer folds (cv)."
+            ) from exc
+        utility = bind_utility(base_weights * mask)
+        paths.append(Continuation(fold_model, fold_theta, info["solver"], target, utility,
+                                  **path_options))
+        held.append(held_out)
+
+    def pooled(points):
+        y_pred = np.empty(model.n_samples)
+        for point, held_out in zip(points, held):
+            y_pred[held_out] = evaluation.predict(point.theta, held_out)
+        return y_pred
+
+    records = [dict(strength=0.0, **evaluation.measure(pooled([p.points[0] for p in paths])))]
+    for t in strengths:
+        points = [path.advance(t) for path in paths]
+        record = dict(strength=float(t), **evaluation.measure(pooled(points)))
+        records.append(record)
+        if all(path.stop_reason is not None for path in paths):
+            break
+        if is_met is not None and t > 1.0 and is_met(record):
+            break
+    return records
+
+
+def select_point(metrics, scores, degenerate, bound):
+    """Index of the most accurate non-degenerate point with ``metric <= bound``.
+
+    Returns ``(index, met)``; when no point meets the bound, the non-degenerate
+    point with the smallest metric (ties: the most accurate) and ``False``.
+
+    Examples
+    --------
+    >>> from skunlearn.frontier import select_point
+    >>> select_point([0.2, 0.04, 0.01, 0.0], [0.85, 0.84, 0.83, 0.5],
+    ...              [False, False, False, True], bound=0.05)
+    (1, True)
+    >>> select_point([0.2, 0.1], [0.85, 0.84], [False, False], bound=0.05)
+    (1, False)
+    """
+    metrics = np.asarray(metrics, float)
+    scores = np.asarray(scores, float)
+    usable = ~np.asarray(degenerate, bool) & np.isfinite(metrics)
+    if not usable.any():
+        usable = np.isfinite(metrics)
+    met = usable & (metrics <= bound)
+    if met.any():
+        candidates = np.flatnonzero(met)
+        return int(candidates[np.argmax(scores[candidates])]), True
+    candidates = np.flatnonzero(usable)
+    order = np.lexsort((-scores[candidates], metrics[candidates]))
+    return int(candidates[order[0]]), False
