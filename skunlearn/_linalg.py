@@ -51,6 +51,12 @@ class Design:
         self.fit_intercept = bool(fit_intercept)
         self.n_samples, self.n_features = X.shape
         self.n_params = self.n_features + int(self.fit_intercept)
+        self._recent = []  # (theta bytes, scores) of the last few parameter vectors
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_recent"] = []
+        return state
 
     def chunks(self):
         """Yield row slices whose dense ``chunk x n_params`` block fits working memory."""
@@ -70,12 +76,25 @@ class Design:
         return Xc
 
     def matvec(self, theta):
-        """``X~ @ theta`` for ``theta`` of shape (p,) or (p, k)."""
+        """``X~ @ theta`` for ``theta`` of shape (p,) or (p, k).
+
+        The scores of the last few parameter vectors are kept (read-only), since
+        a path evaluates the loss, its gradient, its Hessian and the targets at
+        the same ``theta``: one pass over ``X`` serves them all.
+        """
         theta = np.asarray(theta, dtype=float)
+        key = theta.tobytes() if theta.ndim == 1 else None
+        if key is not None:
+            for cached_key, scores in self._recent:
+                if cached_key == key:
+                    return scores
         out = self.X @ theta[: self.n_features]
         out = np.asarray(out, dtype=float)
         if self.fit_intercept:
             out = out + theta[self.n_features]
+        if key is not None:
+            out.flags.writeable = False
+            self._recent = [(key, out), *self._recent[:2]]
         return out
 
     def rmatvec(self, a):
@@ -198,6 +217,18 @@ def psd_factor(M):
     >>> np.allclose(L @ L.T, M)
     True
     """
-    vals, vecs = np.linalg.eigh((M + M.T) / 2.0)
+    M = (M + M.T) / 2.0
+    # A Cholesky factor is ~10x cheaper than eigh; a singular M (one-hot columns
+    # beside an intercept) gets a jitter of 1e-10 of its mean diagonal first.
+    jitter = 1e-10 * max(np.trace(M) / max(len(M), 1), 1e-300)
+    for shift in (0.0, jitter):
+        try:
+            L = np.linalg.cholesky(M + shift * np.eye(len(M)))
+        except np.linalg.LinAlgError:
+            continue
+        diag = np.abs(np.diag(L))
+        if diag.size and diag.min() ** 2 > 1e-13 * diag.max() ** 2:
+            return L
+    vals, vecs = np.linalg.eigh(M)
     keep = vals > 1e-12 * max(vals.max(initial=0.0), 1e-300)
     return vecs[:, keep] * np.sqrt(vals[keep])

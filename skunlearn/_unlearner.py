@@ -50,9 +50,9 @@ def _is_frozen(estimator):
     return type(estimator).__name__ == "FrozenEstimator"
 
 
-# How far past the surrogate's zero a difference_bound path may go: strength 2
-# asks for the opposite of the original target.
-_MAX_STRENGTH = 2.0
+# How far past the surrogate's zero a difference_bound path may go: strength 1.5
+# asks for half the original target with the opposite sign.
+_MAX_STRENGTH = 1.5
 
 
 def _fmt(values):

@@ -258,7 +258,7 @@ class Continuation:
         eps = self.eps + delta
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            theta, info = self.model.polish(self.theta, 1.0 + eps)
+            theta, info = self.model.polish(self.theta, 1.0 + eps, solver=self.influence.solver)
         F = np.asarray(self.target.value(theta), dtype=float)
         if not (info["converged"] and np.all(np.isfinite(theta)) and np.all(np.isfinite(F))):
             return None, "the reweighted objective has no optimum Newton's method converges to"

@@ -314,10 +314,16 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0, lower=None, max
 
     fixed = np.zeros(n, dtype=bool)
     e = np.zeros(n)
+    gram_all = model.design.gram(r**2)
     for _ in range(max_active_sets):
         free = (~fixed).astype(float)
         rf = r * free
-        WtW = HinvL.T @ model.design.gram(rf**2) @ HinvL  # (q, q), free rows only
+        gram_free = gram_all
+        if fixed.any():  # only the pinned rows are summed again
+            pinned_rows = np.flatnonzero(fixed)
+            block = model.design.block(pinned_rows) * r[pinned_rows, None]
+            gram_free = gram_all - block.T @ block
+        WtW = HinvL.T @ gram_free @ HinvL  # (q, q), free rows only
         trace = float(np.trace(WtW)) if WtW.size else 0.0
         if not trace > 0:  # no curvature along any free direction: minimum-norm weights
             def K_inv(v, free=free):

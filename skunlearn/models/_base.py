@@ -126,12 +126,17 @@ class LinearModel:
         H[np.diag_indices_from(H)] += self.penalty
         return H
 
-    def polish(self, theta, weights=None, max_iter=50):
+    def polish(self, theta, weights=None, max_iter=50, solver=None, chord_iter=2):
         """Run Newton steps with backtracking on ``L`` until it is stationary.
 
         scikit-learn stops its solvers at ``tol=1e-4``; influence functions assume
         an exact optimum, so the fitted ``theta`` is polished on the very objective
         being differentiated. For squared loss one step is exact.
+
+        Given ``solver``, the factor of a nearby Hessian (the previous point of a
+        path), up to ``chord_iter`` chord steps reuse it first (each costs a
+        gradient, not a Hessian pass); Newton steps then finish quadratically,
+        usually after one new Hessian.
 
         Returns
         -------
@@ -139,16 +144,31 @@ class LinearModel:
             The polished parameters.
         info : dict
             ``n_iter``, ``grad_norm_before``, ``grad_norm_after``, ``converged``,
-            and ``solver``: the :class:`SymmetricSolver` of the final Hessian.
+            and ``solver``: the :class:`SymmetricSolver` of a Hessian at (or within
+            one negligible step of) the returned ``theta``.
         """
         theta = np.array(theta, dtype=float)
         grad = self.gradient(theta, weights)
         info = {"grad_norm_before": float(np.linalg.norm(grad)), "converged": False}
         value = self.objective(theta, weights)
-        solver = None
         n_iter = 0
+        for _ in range(chord_iter if solver is not None else 0):
+            step = solver.solve(grad)
+            decrement = float(grad @ step)
+            if not (np.isfinite(decrement) and decrement > 0):
+                break
+            moved = self._backtrack(theta, step, value, decrement, weights)
+            if moved is None:
+                break
+            n_iter += 1
+            theta, value, t = moved
+            grad = self.gradient(theta, weights)
+            if np.max(np.abs(t * step)) <= 1e-6 * (1.0 + np.max(np.abs(theta))):
+                break  # close: Newton takes it from here in one or two steps
+        solver = None
         full_step = False
-        for n_iter in range(1, max_iter + 1):
+        while n_iter < max_iter:
+            n_iter += 1
             if full_step:
                 # After a full step in the quadratic region the previous factor
                 # tells whether we are done; a new Hessian is only built if not.
@@ -170,27 +190,34 @@ class LinearModel:
                 grad = self.gradient(theta, weights)
                 info["converged"] = True
                 break
-            # Armijo backtracking; near the optimum differences of L fall to
-            # rounding level, so allow a few ulps of |L|.
-            slack = 1e-13 * max(1.0, abs(value))
-            t = 1.0
-            while True:
-                candidate = theta - t * step
-                new_value = self.objective(candidate, weights)
-                if new_value <= value - 1e-4 * t * decrement + slack or t < 1e-10:
-                    break
-                t *= 0.5
-            if t < 1e-10:
+            moved = self._backtrack(theta, step, value, decrement, weights)
+            if moved is None:
                 # no decrease left to find: converged if the decrement is at rounding level
                 info["converged"] = decrement <= 1e-12 * max(1.0, abs(value))
                 break
+            theta, value, t = moved
             full_step = t == 1.0
-            theta, value = candidate, new_value
             grad = self.gradient(theta, weights)
         info["n_iter"] = n_iter
         info["grad_norm_after"] = float(np.linalg.norm(grad))
         info["solver"] = solver
         return theta, info
+
+    def _backtrack(self, theta, step, value, decrement, weights):
+        """Armijo backtracking along ``-step``: ``(theta, value, t)`` or ``None``.
+
+        Near the optimum differences of ``L`` fall to rounding level, so a few
+        ulps of ``|L|`` are allowed.
+        """
+        slack = 1e-13 * max(1.0, abs(value))
+        t = 1.0
+        while t >= 1e-10:
+            candidate = theta - t * step
+            new_value = self.objective(candidate, weights)
+            if new_value <= value - 1e-4 * t * decrement + slack:
+                return candidate, new_value, t
+            t *= 0.5
+        return None
 
 
 def _negligible(step, theta):
