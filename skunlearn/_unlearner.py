@@ -493,7 +493,9 @@ class SoftUnlearner(BaseEstimator):
                         break
                 where = "the evaluation data" if eval_set is not None else "the training rows"
                 usable = [True] * len(path.points)
-            points, stop_reason, emitted = path.points, path.stop_reason, path.log.kept
+            stop_reason = path.stop_reason or (
+                None if path.points[-1].reached else path.last_failure)
+            points, emitted = path.points, path.log.kept
             first_influence = path.first_influence
         for record in emitted:  # each distinct warning once
             warn(record.message, record.category)
@@ -636,15 +638,19 @@ class SoftUnlearner(BaseEstimator):
             F0 = points[0].target
             goal = (1.0 - self.strength) * F0
             advice = ""
-            if self.weighting != "curvature":
+            if stop_reason and "does not move the target" in stop_reason:
+                advice = ""  # no weighting or strength changes that
+            elif self.weighting == "hard":
+                advice = " Continuous weights (weighting='curvature') can land between rows."
+            elif self.weighting == "soft":
                 advice = " weighting='curvature' accounts for the utility cost at second order."
             elif self.strength > 0.5:
                 advice = " A lower strength may be reachable."
             warn(
-                f"The unlearning path stopped before strength {self.strength:g}: the "
+                f"The unlearning path stopped short of strength {self.strength:g}: the "
                 f"target is {_fmt(last.target)} where {_fmt(goal)} was requested "
-                f"(from {_fmt(F0)}); {stop_reason or 'the step budget ran out'}. The "
-                f"closest point reached is returned (strength {last.strength:g}).{advice}",
+                f"(from {_fmt(F0)}, tolerance {self.tol:g} of its norm); {stop_reason}. "
+                f"The closest point reached is returned.{advice}",
                 RuntimeWarning,
             )
         if record["degenerate"] and len(points) > 1:

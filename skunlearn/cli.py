@@ -32,7 +32,7 @@ DATASETS = {
     "german": (load_german_credit, "sex"),
     "bank": (load_bank_marketing, "age"),
 }
-STRENGTHS = (0.25, 0.5, 0.75, 1.0)
+STRENGTHS = (0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +102,10 @@ def add_audit_arguments(parser):
                         help="fairness target to unlearn (default: demographic_parity)")
     parser.add_argument("--strength", type=float, default=1.0,
                         help="fraction of the gap to remove, in (0, 1] (default: 1)")
+    parser.add_argument("--bound", type=float, default=None, metavar="B",
+                        help="instead of --strength: the objective's fairlearn metric to "
+                        "reach (difference_bound), chosen by cross-fitting on the "
+                        "training split; every method gets the same bound")
     parser.add_argument("--output", metavar="PLOT.png", default="skunlearn-audit.png",
                         help="where to write the trade-off plot (needs matplotlib); "
                         "'none' to skip")
@@ -174,34 +178,42 @@ def run_audit(args, out=None):
         base = LogisticRegression(max_iter=1000).fit(Ztr, ytr)
         rows.append(("original", *_metrics(yte, base.predict(Zte), Ate), time.perf_counter() - start))
 
+    # Like for like: every method follows the same path update and, with --bound,
+    # the same difference_bound selection; only the weighting differs.
     methods = {
-        "hard unlearning": dict(weighting="hard", update="refit"),
-        "soft unlearning": dict(weighting="soft", update="path"),
-        "soft (curvature)": dict(weighting="curvature", update="path"),
+        "hard unlearning": dict(weighting="hard"),
+        "soft unlearning": dict(weighting="soft"),
+        "soft (curvature)": dict(weighting="curvature"),
     }
     for label, params in methods.items():
         with progress.step(f"Unlearning: {label}"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            su = SoftUnlearner(FrozenEstimator(base), objective=args.objective, **params)
-            for strength in sorted({*STRENGTHS, args.strength}):
-                start = time.perf_counter()
-                su.set_params(strength=strength).fit(Ztr, ytr, sensitive_features=Atr)
-                elapsed = time.perf_counter() - start
-                metrics = _metrics(yte, su.predict(Zte), Ate)
-                sweep.append((label, strength, *metrics))
-                if strength == args.strength:
-                    rows.append((label, *metrics, elapsed))
+            su = SoftUnlearner(FrozenEstimator(base), objective=args.objective,
+                               strength=args.strength, difference_bound=args.bound, **params)
+            start = time.perf_counter()
+            su.fit(Ztr, ytr, sensitive_features=Atr)
+            elapsed = time.perf_counter() - start
+            chosen = su.selected_step_
+            rows.append((label, *_metrics(yte, su.predict(Zte), Ate), elapsed))
+            for step, strength in enumerate(su.frontier_["strength"]):  # no refit: the path
+                if step and np.isclose(STRENGTHS, strength).any():
+                    su.select(step)
+                    sweep.append((label, strength, *_metrics(yte, su.predict(Zte), Ate)))
+            su.select(chosen)
 
     table = pd.DataFrame(rows, columns=["method", "accuracy", "demographic_parity_diff",
                                         "equalized_odds_diff", "seconds"]).set_index("method")
+    knob = (f"difference_bound {args.bound:g}" if args.bound is not None
+            else f"strength {args.strength:g}")
     print(f"\nskunlearn audit: {name}, sensitive attribute {A.name!r}, objective "
-          f"{args.objective}, strength {args.strength:g}; held-out test set of "
+          f"{args.objective}, {knob}; held-out test set of "
           f"{len(yte)} rows. 'seconds' is the fit time for the original model and the "
           "unlearning time for the others.\n", file=out)
     print(table.to_string(float_format=lambda v: f"{v:.4f}"), file=out)
     sweep = pd.DataFrame(sweep, columns=["method", "strength", "accuracy", "dp", "eo"])
     trade_off = sweep.pivot(index="strength", columns="method", values=["accuracy", "dp"])
-    print("\nTrade-off by strength (test accuracy, demographic parity difference):\n", file=out)
+    print("\nTrade-off along each unlearning path (test accuracy, demographic parity "
+          "difference):\n", file=out)
     print(trade_off.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
           .to_string(float_format=lambda v: f"{v:.4f}"), file=out)
     if args.output.lower() != "none":

@@ -84,8 +84,8 @@ class Correction:
     influence : skunlearn.influence.Influence
         Influences at the original parameters.
     stop_reason : str or None
-        Why the path stopped before the last requested strength (``None`` when
-        every point was reached).
+        Why the path stopped before the last requested strength, or why its last
+        point was not reached (``None`` when it was).
     warnings : list of warnings.WarningMessage
         Distinct warnings raised while choosing weights, for the caller to show once.
 
@@ -214,7 +214,8 @@ class Continuation:
         self.first_influence = self.influence
         self.theta, self.eps, self.F = np.asarray(theta, float), np.zeros(model.n_samples), self.F0
         self.step = 1.0
-        self.stop_reason = None
+        self.stop_reason = None  # why the path cannot go on
+        self.last_failure = None  # why the last point was not reached
         self.n_substeps = 0
         self.log = _WarningLog()
         self.points = [PathPoint(0.0, self.theta, self.eps.copy(), self.F0, True)]
@@ -267,15 +268,19 @@ class Continuation:
     def advance(self, strength):
         """Move along the path until the target is ``(1 - strength) F_0``; return the point.
 
-        After the path has stopped, returns the last point (``reached=False``).
+        A point that cannot be reached within the tolerance (for example hard
+        deletion, which moves the target in steps of whole rows) is recorded with
+        ``reached=False`` and the path goes on to the next one; the path stops
+        (``stop_reason``) when a request sees no progress at all. After that,
+        returns the last point again.
         """
         goal = (1.0 - strength) * self.F0
         tolerance = self.tol * self.scale
-        substeps = 0
-        why = None
+        substeps, progressed, why = 0, False, None
+        self.step = max(self.step, 0.25)  # a new request: try a real stride first
         while self.stop_reason is None and np.linalg.norm(goal - self.F) > tolerance:
             if substeps >= self.max_substeps:
-                self.stop_reason = (
+                self.last_failure = (
                     f"{self.max_substeps} reweighting steps did not reach strength "
                     f"{strength:g}"
                 )
@@ -296,16 +301,24 @@ class Continuation:
                 accurate = 0.5 <= realised <= 1.5
                 self.step = min(1.0, 2.0 * self.step) if accurate else self.step / 2.0
                 self.step = max(self.step, _MIN_STEP)
-                why = None
+                progressed, why = True, None
                 continue
             why = failure or why
             self.step /= 4.0
             if self.step < _MIN_STEP:
-                self.stop_reason = why or (
+                if self.weighting == "hard" and failure is None:
+                    why = ("no further deletion brings the target closer (deletion moves "
+                           "it in steps of whole rows)")
+                self.last_failure = why or (
                     "no reweighting step moves the target closer: the first-order "
                     "prediction fails even for small steps"
                 )
+                if not progressed:
+                    self.stop_reason = self.last_failure
+                break
         reached = bool(np.linalg.norm(goal - self.F) <= tolerance)
+        if reached:
+            self.last_failure = None
         point = PathPoint(float(strength), self.theta, self.eps.copy(), self.F, reached)
         self.points.append(point)
         return point
@@ -418,7 +431,8 @@ def correct(
         path.advance(t)
         if path.stop_reason is not None:
             break
-    return Correction(path.points, path.first_influence, path.stop_reason, path.log.kept)
+    reason = path.stop_reason or (None if path.points[-1].reached else path.last_failure)
+    return Correction(path.points, path.first_influence, reason, path.log.kept)
 
 
 def _one_shot_weights(influence, goal, weighting, bounds, utility, options):

@@ -44,7 +44,7 @@ def assert_reached_or_explained(su, runtime_warnings):
     if miss <= 0.01 * scale + 1e-12:
         assert frame["reached"].iloc[-1]
         return
-    stopped = [w for w in runtime_warnings if "path stopped" in str(w.message)]
+    stopped = [w for w in runtime_warnings if "path stopped short" in str(w.message)]
     assert stopped, f"missed the goal by {miss:.3g} (scale {scale:.3g}) without a warning"
     message = str(stopped[0].message)
     assert "requested" in message and "the target is" in message
