@@ -276,7 +276,7 @@ class Continuation:
         """
         goal = (1.0 - strength) * self.F0
         tolerance = self.tol * self.scale
-        substeps, progressed, why = 0, False, None
+        substeps, progressed, why, slow = 0, False, None, 0
         self.step = max(self.step, 0.25)  # a new request: try a real stride first
         while self.stop_reason is None and np.linalg.norm(goal - self.F) > tolerance:
             if substeps >= self.max_substeps:
@@ -302,6 +302,14 @@ class Continuation:
                 self.step = min(1.0, 2.0 * self.step) if accurate else self.step / 2.0
                 self.step = max(self.step, _MIN_STEP)
                 progressed, why = True, None
+                # steps that each remove under a tenth of the distance: stalled
+                slow = slow + 1 if np.linalg.norm(goal - F) > 0.9 * np.linalg.norm(gap) else 0
+                if slow >= 3:
+                    self.last_failure = (
+                        "progress toward it stalled (the target rows cannot all move as "
+                        "requested with these features)"
+                    )
+                    break
                 continue
             why = failure or why
             self.step /= 4.0
