@@ -96,36 +96,63 @@ class SoftUnlearner(BaseEstimator):
         ``"false_positive_rate_parity"``, ``"equalized_odds"``,
         ``"error_rate_parity"``, or an :class:`skunlearn.objectives.Objective`.
         For a regressor ``"demographic_parity"`` is parity of the mean prediction.
+    difference_bound : float or None, default=None
+        Aim at fairlearn's hard-prediction metric of the objective instead of a
+        strength: ``demographic_parity_difference``, ``equalized_odds_difference``,
+        ``true_positive_rate_difference`` (equal_opportunity),
+        ``false_positive_rate_difference``, ``zero_one_loss_difference``
+        (error_rate_parity); for a regressor the difference of mean predictions
+        or of mean squared errors. The path is followed from strength 0 to 1 and,
+        while no point meets the bound, past the surrogate's zero up to 1.5;
+        the most accurate point that meets the bound without being degenerate
+        is kept. The metric is measured on ``eval_set`` if given, otherwise on
+        cross-fitted predictions of the training rows (see ``cv``), so the bound
+        is judged on rows the model did not train on. When no point meets it, a
+        warning names the closest point, which is kept.
+    strength : float in (0, 1], default=1.0
+        Fraction of the surrogate target to remove when ``difference_bound`` is
+        None: the path ends where the target is ``(1 - strength) F_0``.
     weighting : {"curvature", "soft", "hard"}, default="curvature"
         ``"soft"``: the minimum-norm weights of Qiao et al. (2025), meeting the
         target with utility held to first order. ``"curvature"``: soft weights
         that also pay the second-order utility cost of the parameter move;
-        as robust on small gaps and much better when the gap is large relative
-        to what the features explain. ``"hard"``: delete the most harmful rows
-        (the baseline).
-    strength : float in (0, 1], default=1.0
-        Fraction of the target to remove (1 removes the whole gap, to first
-        order for a single step).
+        much better when the gap is large relative to what the features
+        explain. ``"hard"``: delete the most harmful rows (the baseline); on a
+        path it never empties a group (each group and label keeps at least 10%
+        of its rows).
     update : {"path", "newton", "refit"}, default="path"
-        ``"newton"``: one Newton step on the reweighted objective (the cheapest;
-        exact for Ridge and LinearRegression). ``"refit"``: refit a warm-started
-        clone with the new sample weights. ``"path"``: ``n_steps`` re-linearised
-        Newton steps with step control; it reaches large targets that a single
-        step over- or undershoots, and for least squares with non-negative
-        weights it too ends at the exact weighted refit.
-    n_steps : int, default=5
-        Number of steps of ``update="path"``.
+        ``"path"``: a continuation through ``n_steps`` points, each the exact
+        optimum of the training objective reweighted by ``1 + eps`` (every
+        retraining weight non-negative), with weights re-linearised at every
+        step and adaptive step length; see :mod:`skunlearn.correction`.
+        ``"newton"``: one Newton step from the original parameters (the
+        paper's update; exact for Ridge and LinearRegression). ``"refit"``: a
+        warm-started exact refit with the one-step weights.
+    n_steps : int, default=10
+        Path points per unit of strength: with ``difference_bound``, strengths
+        0.1, 0.2, ... (the frontier's resolution); otherwise ``strength * j /
+        n_steps``.
+    tol : float in (0, 1), default=0.01
+        A path point counts as reached when its target is within ``tol`` times
+        ``||F_0||`` of the requested value; a point that is not reached is
+        flagged in ``frontier_`` and, at the end of a strength path, warned about
+        with the numbers and the reason.
+    cv : int, cross-validation generator or None, default=5
+        Folds of the cross-fitting that measures ``difference_bound`` when no
+        ``eval_set`` is given; an int is a ``StratifiedKFold`` on group x label.
+        Each fold's model is the exact optimum without the fold, with a path of
+        its own. ``None`` measures on the training rows themselves (in-sample).
     bounds : tuple (lower, upper) or None, default=None
         Box on each row's ``eps`` for ``weighting="soft"``; ``None`` on a side
-        leaves it open. ``(-1, None)`` keeps all retraining weights non-negative.
+        leaves it open. On the path the lower bound is at least -1.
     curvature_reg : float, default=1.0
         For ``weighting="curvature"``: weight of ``||eps||^2`` relative to the
         mean second-order utility cost of one row. Large values tend to the
         soft weights.
     hard_fraction : float in (0, 1) or None, default=None
-        For ``weighting="hard"``: fraction of rows to delete (over all steps of
-        a path). ``None`` deletes the fewest rows that reach the target to
-        first order.
+        For ``weighting="hard"`` with ``update="newton"`` or ``"refit"``:
+        fraction of rows to delete. ``None`` deletes the fewest rows that reach
+        the target to first order.
 
     Attributes
     ----------
@@ -140,20 +167,35 @@ class SoftUnlearner(BaseEstimator):
         Corrected intercept (``estimator_.intercept_``).
     classes_ : ndarray of shape (2,)
         Class labels (classifiers only).
-    weights_ : ndarray of shape (n_samples,)
-        Weight change ``eps_i`` of each training row (retraining weight ``1 + eps_i``).
+    weights_ : ndarray or pandas.Series of shape (n_samples,)
+        Weight change ``eps_i`` of each training row at the selected point
+        (retraining weight ``1 + eps_i``); a Series on X's index when X was a
+        DataFrame.
     influence_ : pandas.DataFrame
         Influence of up-weighting each training row on each target row and on
-        utility (evaluation loss), at the original parameters.
+        utility (evaluation loss), at the original parameters (on X's index
+        when X was a DataFrame).
     objective_before_, objective_after_ : pandas.Series
-        Target on the evaluation data before and after unlearning.
+        Surrogate target on the evaluation data before and at the selected point.
     utility_before_, utility_after_ : float
-        Mean evaluation loss before and after unlearning.
-    objective_path_ : pandas.DataFrame
-        Target after each step (one row for "newton"/"refit", ``n_steps`` for "path").
+        Mean evaluation loss before and at the selected point.
+    frontier_ : pandas.DataFrame
+        One row per path point (index ``step``; 0 is the original model):
+        ``strength``, ``reached``, the surrogate target rows, ``utility``,
+        ``metric`` (fairlearn's metric, named in ``frontier_.attrs["metric"]``),
+        ``score`` (accuracy, or R^2 for a regressor), ``degenerate`` (a single
+        predicted class or a score below the constant predictor's,
+        ``frontier_.attrs["baseline_score"]``), ``weight_norm`` (root mean
+        square of ``eps``), ``deleted`` (rows of weight 0) and, with
+        ``difference_bound``, ``meets_bound``. ``metric`` and ``score`` are
+        measured on ``frontier_.attrs["evaluation"]``: the eval_set, the
+        training rows, or their cross-fitted predictions.
+    selected_step_ : int
+        Row of ``frontier_`` whose model ``estimator_`` carries; change it with
+        :meth:`select`.
     polish_ : dict
         Newton polishing of the original fit: ``n_iter``, ``grad_norm_before``,
-        ``grad_norm_after``.
+        ``grad_norm_after``, ``converged`` (a ConvergenceWarning when False).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -191,6 +233,14 @@ class SoftUnlearner(BaseEstimator):
     >>> after = demographic_parity_difference(y, su.predict(X), sensitive_features=A)
     >>> bool(after < before / 2)
     True
+
+    Ask for fairlearn's metric instead, judged on cross-fitted predictions:
+
+    >>> bounded = SoftUnlearner(LogisticRegression(), difference_bound=0.05)
+    >>> bounded = bounded.fit(X, y, sensitive_features=A)
+    >>> row = bounded.frontier_.loc[bounded.selected_step_]
+    >>> bool(row["metric"] <= 0.05), bool(row["score"] > row["metric"])
+    (True, True)
     """
 
     def __init__(
@@ -487,9 +537,11 @@ class SoftUnlearner(BaseEstimator):
             else:
                 records = [evaluation.measure(evaluation.predict(theta))]
                 for t in strengths:
+                    if t > 1.0 and any(map(is_met, records)):
+                        break  # past the surrogate's zero only while nothing meets it
                     point = path.advance(t)
                     records.append(evaluation.measure(evaluation.predict(point.theta)))
-                    if path.stop_reason is not None or (t > 1.0 and is_met(records[-1])):
+                    if path.stop_reason is not None:
                         break
                 where = "the evaluation data" if eval_set is not None else "the training rows"
                 usable = [True] * len(path.points)

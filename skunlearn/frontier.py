@@ -167,9 +167,9 @@ def cross_fitted_frontier(
     path_options : dict
         Keyword arguments of :class:`~skunlearn.correction.Continuation`.
     is_met : callable or None
-        ``is_met(record) -> bool``; measuring stops after the first strength
-        beyond 1 whose pooled record meets it (the path goes past the
-        surrogate's zero only as far as needed).
+        ``is_met(record) -> bool``; strengths beyond 1 are measured only while
+        no record meets it (the path goes past the surrogate's zero only as far
+        as needed).
 
     Returns
     -------
@@ -204,12 +204,11 @@ def cross_fitted_frontier(
 
     records = [dict(strength=0.0, **evaluation.measure(pooled([p.points[0] for p in paths])))]
     for t in strengths:
+        if is_met is not None and t > 1.0 and any(map(is_met, records)):
+            break  # past the surrogate's zero only while nothing meets the bound
         points = [path.advance(t) for path in paths]
-        record = dict(strength=float(t), **evaluation.measure(pooled(points)))
-        records.append(record)
+        records.append(dict(strength=float(t), **evaluation.measure(pooled(points))))
         if all(path.stop_reason is not None for path in paths):
-            break
-        if is_met is not None and t > 1.0 and is_met(record):
             break
     return records
 

@@ -34,4 +34,6 @@ def test_readme_usage_example_runs():
     code = text.split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
-    assert namespace["audit"].difference() < 0.05
+    assert namespace["audit"].difference() < 0.03  # the bound 0.02 (+0.01) on the test rows
+    frontier = namespace["model"][-1].frontier_
+    assert frontier["meets_bound"].any()
