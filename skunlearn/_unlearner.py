@@ -553,7 +553,7 @@ class SoftUnlearner(BaseEstimator):
             warn(record.message, record.category)
 
         self._points = points
-        self._target, self._utility = target, utility
+        self._target_names = list(target.row_names)  # not the bound target: it holds X
         self.influence_ = _with_index(first_influence.to_frame(), self._index)
         self.frontier_ = self._frontier(points, records, target, utility, sample_weight,
                                         evaluation, where)
@@ -657,7 +657,7 @@ class SoftUnlearner(BaseEstimator):
         self.estimator_ = self._adapter().with_parameters(self.original_estimator_, point.theta)
         self.weights_ = _with_index(point.eps, self._index)
         self.objective_after_ = pd.Series(
-            point.target, index=self._target.row_names, name="after")
+            point.target, index=self._target_names, name="after")
         self.utility_after_ = float(self.frontier_["utility"].iloc[int(step)])
         return self
 

@@ -272,3 +272,15 @@ def test_ridge_bound_on_mean_prediction_difference():
     assert su.frontier_.attrs["metric"] == "mean_prediction_difference"
     assert su.frontier_.attrs["score"] == "r2"
     assert su.frontier_["metric"].iloc[su.selected_step_] <= 0.1
+
+
+def test_fitted_unlearner_does_not_keep_the_training_data():
+    import pickle
+
+    X, y, A = _data(3000, seed=14, d=40)
+    su = SoftUnlearner(LogisticRegression(), difference_bound=0.05).fit(
+        X, y, sensitive_features=A)
+    size = len(pickle.dumps(su))
+    # the path points (at most 16 x n weights) are kept for select(); X (n x 40) is not
+    assert size < X.nbytes, size
+    assert pickle.loads(pickle.dumps(su)).select(1).selected_step_ == 1
