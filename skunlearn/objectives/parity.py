@@ -10,7 +10,8 @@ mean of a per-row statistic in each group with its mean over ``S``,
                  - \\frac{1}{|S|} \\sum_{i \\in S} \\phi_i(\\theta),
 
 like fairlearn's ``DemographicParity`` moment ``E[h | A = g] - E[h]``. The row of
-the last group is the weighted sum of the others, so it is dropped: ``k = G - 1``
+the largest group is implied by the others (the deviations sum to zero with the
+group weights), so it is dropped: ``k = G - 1``
 independent rows per subset, and with two groups one signed row.
 
 =============================  ==========  ==============  ===========================
@@ -103,7 +104,13 @@ class GroupParity(Objective):
                     f"group(s) {empty} have none."
                 )
             overall = in_subset * w / np.sum(in_subset * w)
-            for g in range(n_groups - 1):
+            # The deviations sum to zero with the group weights, so one row is implied
+            # by the others. Dropping the largest group's row keeps it small whenever
+            # the kept rows are: dropping a small group's row would multiply the kept
+            # rows' residuals by (largest / small) in the one left implicit.
+            sizes = np.bincount(codes[in_subset], weights=w[in_subset], minlength=n_groups)
+            implied = int(np.flatnonzero(sizes == sizes.max())[-1])
+            for g in (g for g in range(n_groups) if g != implied):
                 member = (in_subset & (codes == g)) * w
                 columns.append(member / member.sum() - overall)
                 tag = f"{prefix}:" if prefix else ""
