@@ -3,6 +3,7 @@
 import numbers
 import warnings
 from copy import deepcopy
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -463,7 +464,10 @@ class SoftUnlearner(BaseEstimator):
     def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective):
         original = self.original_estimator_
         model = adapter.build(original, X, y, sample_weight)
-        theta, info = model.polish(adapter.parameters(original))
+        # step 0 of the frontier is the user's model exactly; the path starts from
+        # its polished parameters (the optimum influence functions need)
+        theta_original = adapter.parameters(original)
+        theta, info = model.polish(theta_original)
         self.polish_ = {
             k: info[k] for k in ("n_iter", "grad_norm_before", "grad_norm_after", "converged")
         }
@@ -511,6 +515,7 @@ class SoftUnlearner(BaseEstimator):
                 refit=refit, hard_fraction=self.hard_fraction, **path_options,
             )
             points, stop_reason, emitted = result.points, result.stop_reason, result.warnings
+            points[0] = replace(points[0], theta=theta_original)
             first_influence = result.influence
             records = [evaluation.measure(evaluation.predict(p.theta)) for p in points]
             where = "the evaluation data" if eval_set is not None else "the training rows"
@@ -532,10 +537,11 @@ class SoftUnlearner(BaseEstimator):
                 for t in [r["strength"] for r in records[1:]]:
                     path.advance(t)
                 records = records[: len(path.points)]
-                # a strength the full path did not reach has no model to return
-                usable = [p.reached for p in path.points]
+                # where the full path stood still, its model is not the one the folds
+                # measured at that strength
+                usable = [p.moved for p in path.points]
             else:
-                records = [evaluation.measure(evaluation.predict(theta))]
+                records = [evaluation.measure(evaluation.predict(theta_original))]
                 for t in strengths:
                     if t > 1.0 and any(map(is_met, records)):
                         break  # past the surrogate's zero only while nothing meets it
@@ -547,7 +553,8 @@ class SoftUnlearner(BaseEstimator):
                 usable = [True] * len(path.points)
             stop_reason = path.stop_reason or (
                 None if path.points[-1].reached else path.last_failure)
-            points, emitted = path.points, path.log.kept
+            points, emitted = list(path.points), path.log.kept
+            points[0] = replace(points[0], theta=theta_original)
             first_influence = path.first_influence
         for record in emitted:  # each distinct warning once
             warn(record.message, record.category)

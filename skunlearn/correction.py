@@ -64,6 +64,9 @@ class PathPoint:
         Target ``F(theta)`` on the evaluation data.
     reached : bool
         Whether ``target`` is within the tolerance of the requested value.
+    moved : bool
+        Whether the path moved to get here (``False``: the previous point again,
+        because the path had stopped or no step toward this request succeeded).
     """
 
     strength: float
@@ -71,6 +74,7 @@ class PathPoint:
     eps: np.ndarray
     target: np.ndarray
     reached: bool = True
+    moved: bool = True
 
 
 @dataclass
@@ -327,7 +331,8 @@ class Continuation:
         reached = bool(np.linalg.norm(goal - self.F) <= tolerance)
         if reached:
             self.last_failure = None
-        point = PathPoint(float(strength), self.theta, self.eps.copy(), self.F, reached)
+        point = PathPoint(float(strength), self.theta, self.eps.copy(), self.F, reached,
+                          moved=progressed or reached)
         self.points.append(point)
         return point
 
