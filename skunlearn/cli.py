@@ -4,6 +4,7 @@ Run ``skunlearn audit --help`` (or ``python -m skunlearn --help``) for the optio
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -16,7 +17,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from . import SoftUnlearner
+from . import SoftUnlearner, __version__
 from .datasets import (
     load_adult,
     load_bank_marketing,
@@ -43,6 +44,8 @@ class _Parser(argparse.ArgumentParser):
 class _Progress:
     """Prints what is being done to stderr, with its duration once it took over a second."""
 
+    open_line = False  # a progress line awaits its " done": an error must start anew
+
     def __init__(self, quiet):
         self.quiet = quiet
 
@@ -50,11 +53,18 @@ class _Progress:
     def step(self, what):
         if not self.quiet:
             print(f"{what} ...", end="", file=sys.stderr, flush=True)
+            _Progress.open_line = True
         start = time.perf_counter()
         yield
         elapsed = time.perf_counter() - start
         if not self.quiet:
             print(f" done ({elapsed:.1f} s)" if elapsed > 1 else " done", file=sys.stderr)
+            _Progress.open_line = False
+
+    def say(self, message):
+        """A line of information on stderr (unless quiet)."""
+        if not self.quiet:
+            print(message, file=sys.stderr)
 
 
 def build_parser():
@@ -72,8 +82,15 @@ def build_parser():
         description="Audit a logistic regression for group fairness and correct it by "
         "hard and soft (influence-weighted) unlearning.",
     )
+    parser.add_argument("--version", action="version", version=f"skunlearn {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    audit = sub.add_parser("audit", help="compare original, hard and soft unlearning")
+    audit = sub.add_parser(
+        "audit", help="compare original, hard and soft unlearning",
+        description="Fit a LogisticRegression on a training split, correct it by hard "
+        "deletion, soft and curvature-aware unlearning (same path, same bound), and "
+        "compare accuracy, demographic parity and equalized odds differences and time "
+        "on the held-out split.",
+    )
     add_audit_arguments(audit)
     add_audit_arguments(parser)  # `python -m skunlearn` alone runs the audit
     return parser
@@ -115,7 +132,7 @@ def add_audit_arguments(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
-def _load(args):
+def _load(args, progress):
     if args.data is None:
         if args.target is not None:
             raise ValueError("--target goes with --data")
@@ -128,14 +145,28 @@ def _load(args):
         return bunch.data, bunch.target.to_numpy(), bunch.sensitive_features[sensitive], args.dataset
     if args.target is None or args.sensitive is None:
         raise ValueError("--data needs --target COL and --sensitive COL")
-    frame = pd.read_csv(args.data)
-    for column in (args.target, args.sensitive):
+    if os.path.isdir(args.data):
+        raise ValueError(f"--data {args.data} is a directory; give a CSV file")
+    try:
+        frame = pd.read_csv(args.data)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"--data {args.data} is empty") from None
+    for option, column in (("--target", args.target), ("--sensitive", args.sensitive)):
         if column not in frame:
-            raise ValueError(f"column {column!r} is not in {args.data}")
+            raise ValueError(
+                f"{option} column {column!r} is not in {args.data}; its columns are "
+                f"{', '.join(map(str, frame.columns))}")
+    n_rows = len(frame)
     frame = frame.dropna()
+    dropped = n_rows - len(frame)
+    if dropped:
+        progress.say(f"Dropped {dropped} of {n_rows} rows with missing values.")
+    if len(frame) < 2:
+        raise ValueError(f"{args.data} has {len(frame)} complete rows; the audit needs more")
     labels = np.unique(frame[args.target])
     if len(labels) != 2:
         raise ValueError(f"--target must have two classes, {args.target!r} has {len(labels)}")
+    progress.say(f"Positive label: {args.target} = {labels[1]!r} (vs {labels[0]!r}).")
     y = (frame[args.target] == labels[1]).astype(int).to_numpy()
     X = frame.drop(columns=[args.target])
     return X, y, frame[args.sensitive], args.data
@@ -164,9 +195,13 @@ def run_audit(args, out=None):
     out = sys.stdout if out is None else out
     if not 0 < args.strength <= 1:
         raise ValueError(f"--strength must be in (0, 1], got {args.strength}")
+    if args.output.lower() != "none":  # fail now, not after the whole run
+        folder = os.path.dirname(os.path.abspath(args.output))
+        if os.path.isdir(args.output) or not os.path.isdir(folder):
+            raise ValueError(f"--output {args.output}: not a file in an existing directory")
     progress = _Progress(args.quiet)
     with progress.step("Loading data"):
-        X, y, A, name = _load(args)
+        X, y, A, name = _load(args, progress)
     Xtr, Xte, ytr, yte, Atr, Ate = train_test_split(
         X, y, A, test_size=args.test_size, random_state=args.seed, stratify=y)
     preprocessor = make_preprocessor(X).fit(Xtr)
@@ -262,6 +297,9 @@ def main(argv=None):
         run_audit(args)
     except (ValueError, OSError, KeyError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if _Progress.open_line:
+            print(file=sys.stderr)
+            _Progress.open_line = False
         print(f"skunlearn: error: {message}", file=sys.stderr)
         return 1
     return 0

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from skunlearn.cli import main
@@ -63,3 +64,75 @@ def test_module_entry_point_help():
     result = subprocess.run([sys.executable, "-m", "skunlearn", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "--dataset" in result.stdout
+
+
+def _run(*argv, cwd=None):
+    return subprocess.run([sys.executable, "-m", "skunlearn", *argv], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+@pytest.fixture
+def credit_csv(tmp_path):
+    german = load_german_credit()
+    frame = german.data.assign(sex=german.sensitive_features["sex"],
+                               label=german.target.map({1: "good", 0: "bad"}))
+    path = tmp_path / "credit.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_version():
+    from skunlearn import __version__
+
+    result = _run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"skunlearn {__version__}"
+
+
+def test_audit_help_has_a_description():
+    result = _run("audit", "--help")
+    assert result.returncode == 0 and "Fit a LogisticRegression" in result.stdout
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing column", "--sensitive column 'race' is not in"),
+    ("non-binary target", "--target must have two classes"),
+    ("empty", "is empty"),
+    ("one row", "complete rows; the audit needs more"),
+    ("directory", "is a directory"),
+    ("bad output", "not a file in an existing directory"),
+])
+def test_bad_csv_input_fails_on_one_line_of_its_own(tmp_path, credit_csv, case, message):
+    path, frame = credit_csv
+    argv = ["--data", str(path), "--target", "label", "--sensitive", "sex", "--output", "none"]
+    if case == "missing column":
+        argv[5] = "race"
+    elif case == "non-binary target":
+        frame.assign(label=np.arange(len(frame)) % 3).to_csv(path, index=False)
+    elif case == "empty":
+        path.write_text("")
+    elif case == "one row":
+        frame.head(1).to_csv(path, index=False)
+    elif case == "directory":
+        argv[1] = str(tmp_path)
+    elif case == "bad output":
+        argv[-1] = str(tmp_path / "no" / "such" / "plot.png")
+    result = _run(*argv)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    errors = [line for line in lines if "error:" in line]
+    assert len(errors) == 1 and errors[0].startswith("skunlearn: error:"), result.stderr
+    assert message in errors[0]
+    assert "Traceback" not in result.stderr
+    if case == "missing column":
+        assert "its columns are" in errors[0] and "label" in errors[0]
+
+
+def test_rows_with_missing_values_are_counted_and_the_positive_label_printed(credit_csv):
+    path, frame = credit_csv
+    frame.loc[frame.index[:7], "sex"] = None
+    frame.to_csv(path, index=False)
+    result = _run("--data", str(path), "--target", "label", "--sensitive", "sex",
+                  "--output", "none")
+    assert result.returncode == 0, result.stderr
+    assert f"Dropped 7 of {len(frame)} rows with missing values." in result.stderr
+    assert "Positive label: label = 'good' (vs 'bad')." in result.stderr
