@@ -34,6 +34,9 @@ DATASETS = {
     "bank": (load_bank_marketing, "age"),
 }
 STRENGTHS = (0.2, 0.4, 0.6, 0.8, 1.0)
+# A numeric sensitive column with more values than this is refused: every value
+# would be a group, most of them tiny.
+_MAX_NUMERIC_GROUPS = 10
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +132,9 @@ def add_audit_arguments(parser):
     parser.add_argument("--test-size", type=float, default=0.3,
                         help="held-out fraction (default: 0.3)")
     parser.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
+    parser.add_argument("--keep-sensitive", action="store_true",
+                        help="keep the sensitive column among the model's features "
+                        "(by default it is dropped: predictions do not use it)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -163,6 +169,13 @@ def _load(args, progress):
         progress.say(f"Dropped {dropped} of {n_rows} rows with missing values.")
     if len(frame) < 2:
         raise ValueError(f"{args.data} has {len(frame)} complete rows; the audit needs more")
+    values = frame[args.sensitive]
+    if pd.api.types.is_numeric_dtype(values) and values.nunique() > _MAX_NUMERIC_GROUPS:
+        smallest = int(values.value_counts().min())
+        raise ValueError(
+            f"--sensitive column {args.sensitive!r} is numeric with {values.nunique()} "
+            f"distinct values (the smallest group has {smallest} rows); bin it into a few "
+            "groups first (e.g. pandas.cut) and pass the binned column")
     labels = np.unique(frame[args.target])
     if len(labels) != 2:
         raise ValueError(f"--target must have two classes, {args.target!r} has {len(labels)}")
@@ -202,6 +215,10 @@ def run_audit(args, out=None):
     progress = _Progress(args.quiet)
     with progress.step("Loading data"):
         X, y, A, name = _load(args, progress)
+    if A.name in X.columns and not args.keep_sensitive:
+        X = X.drop(columns=[A.name])
+        progress.say(f"The sensitive column {A.name!r} is not a model input "
+                     "(--keep-sensitive keeps it).")
     Xtr, Xte, ytr, yte, Atr, Ate = train_test_split(
         X, y, A, test_size=args.test_size, random_state=args.seed, stratify=y)
     preprocessor = make_preprocessor(X).fit(Xtr)
@@ -220,9 +237,10 @@ def run_audit(args, out=None):
         "soft unlearning": dict(weighting="soft"),
         "soft (curvature)": dict(weighting="curvature"),
     }
+    said = []  # each distinct warning once, after the table
     for label, params in methods.items():
-        with progress.step(f"Unlearning: {label}"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with progress.step(f"Unlearning: {label}"), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             su = SoftUnlearner(FrozenEstimator(base), objective=args.objective,
                                strength=args.strength, difference_bound=args.bound, **params)
             start = time.perf_counter()
@@ -235,6 +253,12 @@ def run_audit(args, out=None):
                     su.select(step)
                     sweep.append((label, strength, *_metrics(yte, su.predict(Zte), Ate)))
             su.select(chosen)
+        for warning in caught:
+            text = f"{label}: {' '.join(str(warning.message).split())}"
+            if warning.category.__module__.startswith(("pandas", "fairlearn")):
+                continue  # the libraries' own deprecations, not about this audit
+            if text not in said:
+                said.append(text)
 
     table = pd.DataFrame(rows, columns=["method", "accuracy", "demographic_parity_diff",
                                         "equalized_odds_diff", "seconds"]).set_index("method")
@@ -251,6 +275,8 @@ def run_audit(args, out=None):
           "difference):\n", file=out)
     print(trade_off.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
           .to_string(float_format=lambda v: f"{v:.4f}"), file=out)
+    if said:
+        print("\nWarnings:", *[f"- {text}" for text in said], sep="\n", file=out)
     if args.output.lower() != "none":
         _plot(sweep, rows[0], args, out)
     return table

@@ -136,3 +136,40 @@ def test_rows_with_missing_values_are_counted_and_the_positive_label_printed(cre
     assert result.returncode == 0, result.stderr
     assert f"Dropped 7 of {len(frame)} rows with missing values." in result.stderr
     assert "Positive label: label = 'good' (vs 'bad')." in result.stderr
+
+
+def test_sensitive_column_is_dropped_unless_kept(credit_csv):
+    path, frame = credit_csv
+    args = ["--data", str(path), "--target", "label", "--sensitive", "sex", "--output", "none"]
+    dropped = _run(*args)
+    assert "The sensitive column 'sex' is not a model input" in dropped.stderr
+    kept = _run(*args, "--keep-sensitive")
+    assert kept.returncode == 0 and "not a model input" not in kept.stderr
+    import re
+
+    def n_features(stderr):
+        return int(re.search(r"rows x (\d+) features", stderr).group(1))
+
+    assert n_features(dropped.stderr) == n_features(kept.stderr) - 2  # sex's two levels
+
+
+def test_numeric_sensitive_column_with_many_values_is_refused(credit_csv):
+    path, frame = credit_csv
+    frame.assign(score=np.arange(len(frame)) % 40).to_csv(path, index=False)
+    result = _run("--data", str(path), "--target", "label", "--sensitive", "score",
+                  "--output", "none")
+    assert result.returncode == 1
+    assert "numeric with 40 distinct values" in result.stderr and "pandas.cut" in result.stderr
+
+
+def test_warnings_reach_the_user_once_each(credit_csv):
+    path, _ = credit_csv
+    result = _run("--data", str(path), "--target", "label", "--sensitive", "sex",
+                  "--output", "none", "--quiet")
+    lines = result.stdout.splitlines()
+    # on this data hard deletion cannot land within 1% of a zero gap: it says so
+    listed = [line for line in lines[lines.index("Warnings:") + 1:] if line.startswith("- ")]
+    assert any(line.startswith("- hard unlearning: The unlearning path stopped short")
+               for line in listed)
+    assert len(listed) == len(set(listed))
+    assert "Warning:" not in result.stderr  # shown in the report, not as raw tracebacks
