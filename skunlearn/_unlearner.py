@@ -30,7 +30,14 @@ from .correction import (
     path_strengths,
     protected_cells,
 )
-from .frontier import Evaluation, cross_fitted_frontier, fold_cells, make_folds, select_point
+from .frontier import (
+    Evaluation,
+    cross_fitted_frontier,
+    fold_cells,
+    follow,
+    make_folds,
+    select_point,
+)
 from .models import adapter_for
 from .models._adapter import _unwrap
 from .objectives import EvaluationLoss, get_objective
@@ -541,18 +548,18 @@ class SoftUnlearner(BaseEstimator):
                 # measured at that strength
                 usable = [p.moved for p in path.points]
             else:
-                records = [evaluation.measure(evaluation.predict(theta_original))]
-                for t in strengths:
-                    if t > 1.0 and any(map(is_met, records)):
-                        break  # past the surrogate's zero only while nothing meets it
+                def step(t):
                     point = path.advance(t)
-                    records.append(evaluation.measure(evaluation.predict(point.theta)))
-                    if path.stop_reason is not None:
-                        break
+                    record = evaluation.measure(evaluation.predict(point.theta))
+                    return record, path.stop_reason is not None
+
+                records = follow(
+                    strengths, step, [evaluation.measure(evaluation.predict(theta_original))],
+                    is_met,
+                )
                 where = "the evaluation data" if eval_set is not None else "the training rows"
                 usable = [True] * len(path.points)
-            stop_reason = path.stop_reason or (
-                None if path.points[-1].reached else path.last_failure)
+            stop_reason = path.reason
             points, emitted = list(path.points), path.log.kept
             points[0] = replace(points[0], theta=theta_original)
             first_influence = path.first_influence
@@ -594,14 +601,11 @@ class SoftUnlearner(BaseEstimator):
         def bind_utility(weights):
             return EvaluationLoss().bind(model.design, y, None, model.loss, weights)
 
-        options = dict(path_options)
-        if options["keep"] is not None:
-            options["keep"] = None  # folds drop rows: protect through each fold's own cells
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             records = cross_fitted_frontier(
                 model, theta, objective, bind_target, bind_utility, training, folds,
-                strengths, path_options=options, is_met=is_met,
+                strengths, path_options=path_options, is_met=is_met,
             )
         return records, f"held-out rows ({len(folds)}-fold cross-fitting)"
 

@@ -103,16 +103,6 @@ class Correction:
     stop_reason: str = None
     warnings: list = field(default_factory=list)
 
-    @property
-    def theta(self):
-        """Parameters of the last point."""
-        return self.points[-1].theta
-
-    @property
-    def eps(self):
-        """Weights of the last point."""
-        return self.points[-1].eps
-
 
 def protected_cells(codes, y=None, min_fraction=0.1):
     """Cells (group, or group x label) and how many rows each must keep under hard deletion.
@@ -214,7 +204,7 @@ class Continuation:
         self.upper = None if hi is None else float(hi)
         self.F0 = np.asarray(target.value(theta), dtype=float)
         self.scale = float(np.linalg.norm(self.F0))
-        self.influence = Influence(model, theta, solver, target, utility, metric)
+        self._set_point(Influence(model, theta, solver, target, utility, metric))
         self.first_influence = self.influence
         self.theta, self.eps, self.F = np.asarray(theta, float), np.zeros(model.n_samples), self.F0
         self.step = 1.0
@@ -224,6 +214,23 @@ class Continuation:
         self.log = _WarningLog()
         self.points = [PathPoint(0.0, self.theta, self.eps.copy(), self.F0, True)]
 
+    def _set_point(self, influence):
+        """Linearise at a new point; its utility Hessian is computed once, when first needed."""
+        self.influence = influence
+        self._utility_hessian = None
+
+    @property
+    def utility_hessian(self):
+        """``H_U`` at the current point, shared by every step tried from it."""
+        if self._utility_hessian is None:
+            self._utility_hessian = self.utility.hessian(self.influence.theta)
+        return self._utility_hessian
+
+    @property
+    def reason(self):
+        """Why the path stopped, or why its last point was not reached; ``None`` if it was."""
+        return self.stop_reason or (None if self.points[-1].reached else self.last_failure)
+
     def _weights(self, request):
         """Weights for a first-order target change ``request`` at the current point."""
         infl = self.influence
@@ -231,11 +238,13 @@ class Continuation:
             hi = None if self.upper is None else self.upper - self.eps
             return soft_weights(infl, request, bounds=(self.lower - self.eps, hi))
         if self.weighting == "curvature":
-            H_U = self.utility.hessian(infl.theta)
             return curvature_weights(
-                infl, request, H_U, reg=self.curvature_reg, lower=-1.0 - self.eps
+                infl, request, self.utility_hessian, reg=self.curvature_reg,
+                lower=-1.0 - self.eps,
             )
-        available = self.eps > -0.5  # a deleted row stays deleted
+        # a deleted row stays deleted; a row outside the objective (weight 0, e.g.
+        # a cross-fitting fold's held-out rows) is not there to delete
+        available = (self.eps > -0.5) & (self.model.sample_weight > 0)
         if not np.any(available & (infl.f @ request < 0)):
             raise UnreachableTarget("no row is left whose deletion moves the target")
         with warnings.catch_warnings():
@@ -299,9 +308,9 @@ class Continuation:
                 realised = float((F - self.F) @ request) / float(request @ request)
                 self.theta, self.eps, self.F = theta, eps, F
                 self.log.add(self._pending_warnings)  # only an accepted step's warnings
-                self.influence = Influence(
+                self._set_point(Influence(
                     self.model, theta, solver, self.target, self.utility, self.metric
-                )
+                ))
                 accurate = 0.5 <= realised <= 1.5
                 self.step = min(1.0, 2.0 * self.step) if accurate else self.step / 2.0
                 self.step = max(self.step, _MIN_STEP)
@@ -444,8 +453,7 @@ def correct(
         path.advance(t)
         if path.stop_reason is not None:
             break
-    reason = path.stop_reason or (None if path.points[-1].reached else path.last_failure)
-    return Correction(path.points, path.first_influence, reason, path.log.kept)
+    return Correction(path.points, path.first_influence, path.reason, path.log.kept)
 
 
 def _one_shot_weights(influence, goal, weighting, bounds, utility, options):

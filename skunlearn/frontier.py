@@ -202,13 +202,34 @@ def cross_fitted_frontier(
             y_pred[held_out] = evaluation.predict(point.theta, held_out)
         return y_pred
 
-    records = [dict(strength=0.0, **evaluation.measure(pooled([p.points[0] for p in paths])))]
+    def step(t):
+        points = [path.advance(t) for path in paths]
+        record = dict(strength=float(t), **evaluation.measure(pooled(points)))
+        return record, all(path.stop_reason is not None for path in paths)
+
+    first = dict(strength=0.0, **evaluation.measure(pooled([p.points[0] for p in paths])))
+    return follow(strengths, step, [first], is_met)
+
+
+def follow(strengths, step, records, is_met=None):
+    """Append ``step(t)``'s record for each strength until the path stops.
+
+    ``step(t) -> (record, stopped)``. Strengths beyond 1 (past the surrogate's
+    zero) are taken only while no record satisfies ``is_met``.
+
+    Examples
+    --------
+    >>> from skunlearn.frontier import follow
+    >>> follow([0.5, 1.0, 1.5], lambda t: ({"t": t}, False), [{"t": 0.0}],
+    ...        is_met=lambda r: r["t"] >= 1.0)
+    [{'t': 0.0}, {'t': 0.5}, {'t': 1.0}]
+    """
     for t in strengths:
         if is_met is not None and t > 1.0 and any(map(is_met, records)):
-            break  # past the surrogate's zero only while nothing meets the bound
-        points = [path.advance(t) for path in paths]
-        records.append(dict(strength=float(t), **evaluation.measure(pooled(points))))
-        if all(path.stop_reason is not None for path in paths):
+            break
+        record, stopped = step(t)
+        records.append(record)
+        if stopped:
             break
     return records
 

@@ -307,3 +307,28 @@ def test_small_groups_are_not_left_implicit():
     assert all(largest not in name for name in su.objective_before_.index)
     dp = su.frontier_["metric"]
     assert dp.iloc[-1] < 0.5 * dp.iloc[0], dp.tolist()
+
+
+def test_hard_deletion_leaves_rows_outside_the_objective_alone():
+    """A fold's held-out rows (weight 0) are neither deleted nor counted as kept."""
+    from skunlearn.correction import Continuation, protected_cells
+    from skunlearn.models import LogisticRegressionAdapter as adapter
+    from skunlearn.objectives import EvaluationLoss
+
+    X, y, A = shifted_family(n=600, seed=2, shift=1.5, share=0.2)
+    model = adapter.build(LogisticRegression().fit(X, y), X, y, None)
+    mask = (np.arange(600) % 5 != 0).astype(float)  # every fifth row held out
+    fold = model.reweighted(mask)
+    theta, info = fold.polish(np.zeros(4))
+    target = get_objective("demographic_parity").bind(
+        fold.design, fold.y, (A, ["0", "1"]), fold.loss, mask)
+    utility = EvaluationLoss().bind(fold.design, fold.y, None, fold.loss, mask)
+    cells, floor = protected_cells(A, y)
+    path = Continuation(fold, theta, info["solver"], target, utility, weighting="hard",
+                        keep=(cells, floor))
+    for t in (0.5, 1.0):
+        path.advance(t)
+    eps = path.points[-1].eps
+    assert np.all(eps[mask == 0] == 0) and np.any(eps == -1)
+    kept = (eps > -1) & (mask > 0)
+    assert np.all(np.bincount(cells, weights=kept, minlength=len(floor)) >= floor)
