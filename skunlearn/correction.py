@@ -258,7 +258,8 @@ class Continuation:
         if np.abs(self.influence.f).sum() <= 1e-9 * max(self.scale, 1e-300):
             return None, (
                 "reweighting the training rows does not move the target (every "
-                "influence is zero, e.g. a model that interpolates its training rows)"
+                "influence is zero: the predictions are saturated or the model "
+                "interpolates its training rows)"
             )
         with warnings.catch_warnings(record=True) as records:
             warnings.simplefilter("always")
@@ -459,7 +460,12 @@ def correct(
 def _one_shot_weights(influence, goal, weighting, bounds, utility, options):
     """Weights of a single linearisation at the original parameters (newton/refit)."""
     if weighting == "soft":
-        return soft_weights(influence, goal, bounds=bounds)
+        try:
+            return soft_weights(influence, goal, bounds=bounds)
+        except UnreachableTarget as exc:  # one step: these settings are what can change
+            raise UnreachableTarget(
+                f"{str(exc).capitalize()}: lower `strength`, widen `bounds`, or use "
+                "update='path'.") from None
     if weighting == "curvature":
         H_U = utility.hessian(influence.theta)
         try:

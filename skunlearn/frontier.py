@@ -25,6 +25,8 @@ Chernozhukov, V. et al. (2018). Double/debiased machine learning for treatment
 and structural parameters. The Econometrics Journal (cross-fitting).
 """
 
+import warnings
+
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, check_cv
 
@@ -131,14 +133,22 @@ def make_folds(cv, n_samples, cells):
     """
     X_dummy = np.zeros((n_samples, 1))
     if isinstance(cv, int | np.integer):
+        # Two rows per cell suffice: stratified folds then leave at least one in every
+        # fold's training part, so each fold's target is defined. Smaller cells than
+        # folds are accepted (a group of 8 rows is still a group); the split is as even
+        # as the cell allows.
         sizes = np.bincount(cells)
         smallest = sizes[sizes > 0].min()
-        if smallest < cv:
+        if smallest < 2:
             raise ValueError(
-                f"cv={cv} folds need at least {cv} training rows in every group (and "
-                f"class), but one has {smallest}; lower cv or pass an eval_set."
+                "cross-fitting needs at least 2 training rows in every group (and "
+                "class), but one has 1: pass an eval_set, or merge that group into "
+                "another."
             )
-        cv = StratifiedKFold(n_splits=int(cv))
+        splitter = StratifiedKFold(n_splits=int(cv))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+            return list(splitter.split(X_dummy, cells))
     splitter = check_cv(cv)
     return list(splitter.split(X_dummy, cells))
 

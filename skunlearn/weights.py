@@ -134,8 +134,7 @@ def _bounded(A, b, lo, hi, max_iter=200):
     eps = np.clip(A @ mu, lo, hi)
     if np.linalg.norm(A.T @ eps - b) > 1e-6 * max(np.linalg.norm(b), 1e-300):
         raise UnreachableTarget(
-            "The target cannot be reached with weights inside the bounds; lower "
-            "`strength`, widen `bounds`, or use more steps (update='path')."
+            "the target cannot be reached with weights inside the bounds"
         )
     return eps
 
