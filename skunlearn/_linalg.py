@@ -64,6 +64,8 @@ class Design:
         # 1/16 of scikit-learn's working_memory (64 MiB by default): large enough
         # for BLAS to run at full speed, small next to X itself.
         row_bytes = 8 * 2 * max(self.n_params, 1)
+        if sp.issparse(self.X):  # sparse chunks are sized by their non-zeros
+            row_bytes = 8 * 3 * max(self.X.nnz / max(self.n_samples, 1), 1.0)
         n_rows = int(get_config()["working_memory"] * 2**20 / 16 // row_bytes)
         return gen_batches(self.n_samples, min(max(n_rows, 1), max(self.n_samples, 1)))
 
@@ -132,6 +134,45 @@ class Design:
                 upper += np.triu(block.T @ (h[rows, None] * block))
         return np.triu(upper) + np.triu(upper, 1).T
 
+    def gram_diagonal(self, h):
+        """Diagonal of ``X~^T diag(h) X~`` (``sum_i h_i x_ij^2``), one pass, nothing p x p."""
+        h = np.asarray(h, dtype=float)
+        out = np.empty(self.n_params)
+        if sp.issparse(self.X):
+            out[: self.n_features] = np.asarray(self.X.multiply(self.X).T @ h).ravel()
+        else:
+            out[: self.n_features] = 0.0
+            for rows in self.chunks():
+                Xc = np.asarray(self.X[rows], dtype=float)
+                out[: self.n_features] += (Xc * Xc).T @ h[rows]
+        if self.fit_intercept:
+            out[self.n_features] = h.sum()
+        return out
+
+    def gram_factor(self, h, rank, seed=0, power_iter=2):
+        """``L`` (p x <= rank) with ``L L^T`` the best rank-``rank`` approximation of ``X~^T diag(h) X~``.
+
+        A randomized range finder with ``power_iter`` power iterations (Halko,
+        Martinsson & Tropp 2011) on products with blocks of ``rank + 10``
+        columns, ``2 + power_iter`` passes over ``X`` in all; ``h >= 0``. Exact
+        (up to rounding) when the matrix has rank at most ``rank``.
+        """
+        h = np.asarray(h, dtype=float)
+        width = min(rank + 10, self.n_params)
+
+        def product(V):
+            return self.rmatvec(h[:, None] * self.matvec(V))
+
+        Y = product(np.random.default_rng(seed).standard_normal((self.n_params, width)))
+        for _ in range(power_iter):
+            Y = product(np.linalg.qr(Y)[0])
+        Q = np.linalg.qr(Y)[0]
+        XQ = self.matvec(Q)
+        vals, vecs = np.linalg.eigh(XQ.T @ (h[:, None] * XQ))
+        top = np.argsort(vals)[::-1][:rank]
+        top = top[vals[top] > 1e-12 * max(vals.max(initial=0.0), 1e-300)]
+        return (Q @ vecs[:, top]) * np.sqrt(vals[top])
+
     def _sparse_gram(self, h):
         d, p = self.n_features, self.n_params
         out = np.zeros((p, p))
@@ -198,11 +239,103 @@ class SymmetricSolver:
         """Whether the pseudo-inverse fallback is in use."""
         return self.cho is None
 
-    def solve(self, b):
-        """Return ``H^{-1} b`` (or ``H^+ b``) for ``b`` of shape (p,) or (p, k)."""
+    def solve(self, b, rtol=None):
+        """Return ``H^{-1} b`` (or ``H^+ b``) for ``b`` of shape (p,) or (p, k); exact (``rtol`` unused)."""
         if self.cho is not None:
             return scipy.linalg.cho_solve(self.cho, b)
         return self.pinv @ b
+
+
+class CGSolver:
+    """Solve ``H x = b`` for ``H = X~^T diag(h) X~ + diag(penalty)`` without forming ``H``.
+
+    Preconditioned conjugate gradients on Hessian-vector products (two passes
+    over ``X`` per iteration, every right-hand side of a block at once), with
+    the Jacobi preconditioner ``diag(H)`` from one more pass. Memory is
+    ``O(n k + p k)`` for ``k`` right-hand sides: for sparse or high-dimensional
+    ``X``, where the ``p x p`` Hessian would not fit.
+
+    Parameters
+    ----------
+    design : Design
+    h : ndarray of shape (n_samples,)
+        Non-negative per-row curvature.
+    penalty : ndarray of shape (n_params,)
+    rtol : float, default=1e-9
+        Each column stops when its residual is below ``rtol`` times its
+        right-hand side's norm (``solve`` can ask for less).
+    max_iter : int, default=None
+        Iterations allowed (``min(n_params, 2000)`` when ``None``); a column
+        not converged by then is returned with a warning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import CGSolver, Design
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> cg = CGSolver(Design(X, False), np.ones(3), np.ones(2))
+    >>> H = X.T @ X + np.eye(2)
+    >>> np.allclose(H @ cg.solve(np.array([1.0, 2.0])), [1.0, 2.0])
+    True
+    """
+
+    singular = False  # a penalised or consistent system: CG needs no pseudo-inverse
+
+    def __init__(self, design, h, penalty, rtol=1e-9, max_iter=None):
+        self.design = design
+        self.h = np.asarray(h, dtype=float)
+        self.penalty = np.asarray(penalty, dtype=float)
+        self.rtol = rtol
+        self.max_iter = min(design.n_params, 2000) if max_iter is None else max_iter
+        diag = design.gram_diagonal(self.h) + self.penalty
+        self.precondition = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)
+        self.n_products = 0
+
+    def product(self, V):
+        """``H @ V`` for ``V`` of shape (p, k)."""
+        self.n_products += 1
+        return self.design.rmatvec(self.h[:, None] * self.design.matvec(V)) + self.penalty[:, None] * V
+
+    def solve(self, b, rtol=None):
+        """Return ``H^{-1} b`` for ``b`` of shape (p,) or (p, k), to ``rtol`` (default: the solver's)."""
+        rtol = self.rtol if rtol is None else rtol
+        b = np.asarray(b, dtype=float)
+        B = b[:, None] if b.ndim == 1 else b
+        x = np.zeros_like(B)
+        r = B.copy()
+        z = self.precondition[:, None] * r
+        direction = z.copy()
+        rz = np.einsum("ij,ij->j", r, z)
+        target = rtol * np.linalg.norm(B, axis=0)
+        active = np.linalg.norm(r, axis=0) > target
+        for _ in range(self.max_iter):
+            if not active.any():
+                break
+            cols = np.flatnonzero(active)
+            Hp = self.product(direction[:, cols])
+            curvature = np.einsum("ij,ij->j", direction[:, cols], Hp)
+            alpha = np.where(curvature > 0, rz[cols] / np.where(curvature > 0, curvature, 1.0), 0.0)
+            x[:, cols] += alpha * direction[:, cols]
+            r[:, cols] -= alpha * Hp
+            z_cols = self.precondition[:, None] * r[:, cols]
+            rz_new = np.einsum("ij,ij->j", r[:, cols], z_cols)
+            beta = np.where(rz[cols] > 0, rz_new / np.where(rz[cols] > 0, rz[cols], 1.0), 0.0)
+            direction[:, cols] = z_cols + beta * direction[:, cols]
+            rz[cols] = rz_new
+            still = (np.linalg.norm(r[:, cols], axis=0) > target[cols]) & (curvature > 0)
+            active[cols] = still
+        if active.any():
+            worst = float(np.max(np.linalg.norm(r[:, active], axis=0)
+                                 / np.maximum(np.linalg.norm(B[:, active], axis=0), 1e-300)))
+            warnings.warn(
+                f"Conjugate gradients stopped after {self.max_iter} iterations with a "
+                f"relative residual of {worst:.2g} (asked: {rtol:g}); the Hessian "
+                "is ill-conditioned. More regularisation (a smaller C) or "
+                "solver='direct' gives exact solves.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return x[:, 0] if b.ndim == 1 else x
 
 
 def psd_factor(M):

@@ -44,6 +44,11 @@ from .objectives import EvaluationLoss, get_objective
 from .updates import refit_update
 
 
+# Beyond this many parameters the p x p Hessian (and its O(p^3) factor) costs more
+# than conjugate gradients on products with X: solver="auto" goes Hessian-free.
+_DIRECT_MAX_PARAMS = 2000
+
+
 def _estimator_has(attr):
     """For ``available_if``: whether the wrapped estimator has ``attr``."""
 
@@ -161,6 +166,15 @@ class SoftUnlearner(BaseEstimator):
         For ``weighting="hard"`` with ``update="newton"`` or ``"refit"``:
         fraction of rows to delete. ``None`` deletes the fewest rows that reach
         the target to first order.
+    solver : {"auto", "direct", "cg"}, default="auto"
+        How Hessian systems are solved. ``"direct"``: the ``p x p`` Hessian is
+        formed over row chunks and factored (exact; memory ``O(p^2)``, time
+        ``O(n p^2 + p^3)``). ``"cg"``: Hessian-free, by preconditioned conjugate
+        gradients on Hessian-vector products (relative residual 1e-9; memory
+        ``O(n + p)`` per right-hand side, X sparse stays sparse), Newton-CG for
+        the exact reweighted optima, and, for ``weighting="curvature"``, a rank-10
+        randomized approximation of the utility Hessian. ``"auto"``: ``"cg"``
+        when there are more than 2000 parameters, else ``"direct"``.
 
     Attributes
     ----------
@@ -266,6 +280,7 @@ class SoftUnlearner(BaseEstimator):
         bounds=None,
         curvature_reg=1.0,
         hard_fraction=None,
+        solver="auto",
     ):
         self.estimator = estimator
         self.objective = objective
@@ -279,9 +294,16 @@ class SoftUnlearner(BaseEstimator):
         self.bounds = bounds
         self.curvature_reg = curvature_reg
         self.hard_fraction = hard_fraction
+        self.solver = solver
 
     # ------------------------------------------------------------------ checks
+    def _hessian_free(self, n_params):
+        """Whether to solve Hessian systems by conjugate gradients (see ``solver``)."""
+        return self.solver == "cg" or (self.solver == "auto" and n_params > _DIRECT_MAX_PARAMS)
+
     def _check_params(self):
+        if self.solver not in ("auto", "direct", "cg"):
+            raise ValueError(f"solver must be 'auto', 'direct' or 'cg', got {self.solver!r}.")
         adapter = adapter_for(self.estimator)
         adapter.check_params(self.estimator)
         objective = get_objective(self.objective)
@@ -471,6 +493,7 @@ class SoftUnlearner(BaseEstimator):
     def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective):
         original = self.original_estimator_
         model = adapter.build(original, X, y, sample_weight)
+        model.hessian_free = self._hessian_free(model.n_params)
         # step 0 of the frontier is the user's model exactly; the path starts from
         # its polished parameters (the optimum influence functions need)
         theta_original = adapter.parameters(original)
@@ -701,7 +724,11 @@ class SoftUnlearner(BaseEstimator):
             F0 = points[0].target
             goal = (1.0 - self.strength) * F0
             advice = ""
-            if stop_reason and "does not move the target" in stop_reason:
+            if stop_reason is None and self.update != "path":
+                stop_reason = ("one step from the original parameters is accurate to "
+                               "first order only")
+                advice = " update='path' (the default) lands on exact reweighted optima."
+            elif stop_reason and "does not move the target" in stop_reason:
                 advice = ""  # no weighting or strength changes that
             elif self.weighting == "hard":
                 advice = " Continuous weights (weighting='curvature') can land between rows."

@@ -204,8 +204,6 @@ class Continuation:
         self.upper = None if hi is None else float(hi)
         self.F0 = np.asarray(target.value(theta), dtype=float)
         self.scale = float(np.linalg.norm(self.F0))
-        self._set_point(Influence(model, theta, solver, target, utility, metric))
-        self.first_influence = self.influence
         self.theta, self.eps, self.F = np.asarray(theta, float), np.zeros(model.n_samples), self.F0
         self.step = 1.0
         self.stop_reason = None  # why the path cannot go on
@@ -213,18 +211,32 @@ class Continuation:
         self.n_substeps = 0
         self.log = _WarningLog()
         self.points = [PathPoint(0.0, self.theta, self.eps.copy(), self.F0, True)]
+        self._set_point(solver)
+        self.first_influence = self.influence
 
-    def _set_point(self, influence):
-        """Linearise at a new point; its utility Hessian is computed once, when first needed."""
-        self.influence = influence
-        self._utility_hessian = None
+    def _set_point(self, solver):
+        """Linearise at the new ``self.theta``; its influences and utility Hessian are
+        computed when first needed (never, after the last step)."""
+        self._solver = solver
+        self._influence = self._utility_factor = None
 
     @property
-    def utility_hessian(self):
-        """``H_U`` at the current point, shared by every step tried from it."""
-        if self._utility_hessian is None:
-            self._utility_hessian = self.utility.hessian(self.influence.theta)
-        return self._utility_hessian
+    def influence(self):
+        """The :class:`~skunlearn.influence.Influence` at the current point."""
+        if self._influence is None:
+            # Past the first point the influences only steer the next step (which
+            # lands on an exact optimum): an iterative solve need not be tighter.
+            rtol = None if not self.points[1:] else 1e-6
+            self._influence = Influence(self.model, self.theta, self._solver,
+                                        self.target, self.utility, self.metric, rtol=rtol)
+        return self._influence
+
+    @property
+    def utility_factor(self):
+        """A factor of ``H_U`` at the current point, shared by every step tried from it."""
+        if self._utility_factor is None:
+            self._utility_factor = utility_factor(self.utility, self.model, self.theta)
+        return self._utility_factor
 
     @property
     def reason(self):
@@ -239,7 +251,7 @@ class Continuation:
             return soft_weights(infl, request, bounds=(self.lower - self.eps, hi))
         if self.weighting == "curvature":
             return curvature_weights(
-                infl, request, self.utility_hessian, reg=self.curvature_reg,
+                infl, request, utility_factor=self.utility_factor, reg=self.curvature_reg,
                 lower=-1.0 - self.eps,
             )
         # a deleted row stays deleted; a row outside the objective (weight 0, e.g.
@@ -273,7 +285,7 @@ class Continuation:
         eps = self.eps + delta
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            theta, info = self.model.polish(self.theta, 1.0 + eps, solver=self.influence.solver)
+            theta, info = self.model.polish(self.theta, 1.0 + eps, solver=self._solver)
         F = np.asarray(self.target.value(theta), dtype=float)
         if not (info["converged"] and np.all(np.isfinite(theta)) and np.all(np.isfinite(F))):
             return None, "the reweighted objective has no optimum Newton's method converges to"
@@ -309,9 +321,7 @@ class Continuation:
                 realised = float((F - self.F) @ request) / float(request @ request)
                 self.theta, self.eps, self.F = theta, eps, F
                 self.log.add(self._pending_warnings)  # only an accepted step's warnings
-                self._set_point(Influence(
-                    self.model, theta, solver, self.target, self.utility, self.metric
-                ))
+                self._set_point(solver)
                 accurate = 0.5 <= realised <= 1.5
                 self.step = min(1.0, 2.0 * self.step) if accurate else self.step / 2.0
                 self.step = max(self.step, _MIN_STEP)
@@ -467,12 +477,22 @@ def _one_shot_weights(influence, goal, weighting, bounds, utility, options):
                 f"{str(exc).capitalize()}: lower `strength`, widen `bounds`, or use "
                 "update='path'.") from None
     if weighting == "curvature":
-        H_U = utility.hessian(influence.theta)
+        factor = utility_factor(utility, influence.model, influence.theta)
         try:
-            return curvature_weights(influence, goal, H_U, reg=options.get("curvature_reg", 1.0))
+            return curvature_weights(influence, goal, utility_factor=factor,
+                                     reg=options.get("curvature_reg", 1.0))
         except UnreachableTarget:
             return np.zeros(len(influence.f))
     return hard_weights(influence, goal, fraction=options.get("hard_fraction"))
+
+
+# Rank of the utility Hessian's approximation when the model is Hessian-free.
+HESSIAN_FREE_RANK = 10
+
+
+def utility_factor(utility, model, theta):
+    """``L`` with ``L L^T = H_U``: exact, or of rank ``HESSIAN_FREE_RANK`` for a Hessian-free model."""
+    return utility.hessian_factor(theta, HESSIAN_FREE_RANK if model.hessian_free else None)
 
 
 def path_strengths(n_steps, stop=1.0, start=0.0):

@@ -45,6 +45,9 @@ class Influence:
         Per-row cost of a weight change in the weight problems (the user's
         sample weights, so that a row of weight 2 costs what two copies cost);
         ``None`` for all ones.
+    rtol : float or None
+        Relative residual of the solves when ``solver`` is iterative (its own
+        default when ``None``); a factor solves exactly.
 
     Attributes
     ----------
@@ -78,7 +81,7 @@ class Influence:
     ((50, 1), (50,))
     """
 
-    def __init__(self, model, theta, solver, target, utility, metric=None):
+    def __init__(self, model, theta, solver, target, utility, metric=None, rtol=None):
         self.model = model
         self.metric = metric
         self.theta = theta
@@ -87,7 +90,7 @@ class Influence:
         self.target_value = np.asarray(target.value(theta), dtype=float)
         self.utility_value = float(utility.value(theta)[0])
         jac = np.vstack([target.jacobian(theta), utility.jacobian(theta)])
-        self.directions = solver.solve(jac.T)  # V, (p, k + 1)
+        self.directions = solver.solve(jac.T, rtol=rtol)  # V, (p, k + 1)
         self.row_scales = model.row_scales(theta)
         both = -self.row_scales[:, None] * model.design.matvec(self.directions)
         self.f = both[:, :-1]

@@ -16,8 +16,6 @@ import warnings
 
 import numpy as np
 
-from ._linalg import SymmetricSolver
-
 
 def clip_weights(eps, stacklevel=3):
     """Retraining multipliers ``max(1 + eps, 0)``, warning when any is clipped.
@@ -82,9 +80,9 @@ def weighted_hessian_solver(model, theta, weights):
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        solver = SymmetricSolver(model.hessian(theta, weights))
+        solver = model.hessian_solver(theta, weights)
         if solver.singular:
-            solver = SymmetricSolver(model.hessian(theta))
+            solver = model.hessian_solver(theta)
     return solver
 
 

@@ -228,7 +228,8 @@ def _solve_small(M, b, what):
     return np.linalg.lstsq(M, b, rcond=None)[0]
 
 
-def curvature_weights(influence, goal, utility_hessian, reg=1.0, lower=None, max_active_sets=20):
+def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None,
+                      max_active_sets=20, utility_factor=None):
     """Soft weights that also pay the second-order utility cost of the parameter move.
 
     Solves ``min 0.5 eps^T K eps  s.t.  f^T eps = goal`` (and ``eps >= lower``)
@@ -245,12 +246,16 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0, lower=None, max
     active bounds this is a feasible approximation of the box-constrained
     optimum rather than the optimum itself.
 
+    Without the ``p x p`` matrices (a Hessian-free model, ``utility_factor`` of
+    few columns), ``Y = X~ H^{-1} L`` (``n x q``) is formed instead and every
+    product with ``W`` is one with ``Y``.
+
     Parameters
     ----------
     influence : skunlearn.influence.Influence
     goal : ndarray of shape (k,)
-    utility_hessian : ndarray of shape (p, p)
-        ``H_U``, positive semi-definite.
+    utility_hessian : ndarray of shape (p, p), default=None
+        ``H_U``, positive semi-definite (or give ``utility_factor``).
     reg : float, default=1.0
         ``lam`` relative to the mean non-zero eigenvalue of ``B H_U B^T`` (the
         utility cost of a unit-norm weight change along a typical direction the
@@ -261,6 +266,9 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0, lower=None, max
         keep every retraining weight non-negative.
     max_active_sets : int, default=20
         Bound on the active-set rounds.
+    utility_factor : ndarray of shape (p, q), default=None
+        ``L`` with ``L L^T = H_U`` (or a low-rank approximation of it), instead of
+        ``utility_hessian``.
 
     Returns
     -------
@@ -308,21 +316,38 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0, lower=None, max
     if lower is not None:
         lo = np.broadcast_to(np.asarray(lower, dtype=float), (n,))
         lo = lo if root is None else np.where(root > 0, lo * root, 0.0)
-    L = psd_factor(utility_hessian)  # (p, q)
-    HinvL = solver.solve(L)  # (p, q)
+    L = psd_factor(utility_hessian) if utility_factor is None else utility_factor  # (p, q)
+    # only shapes the weights (the path lands on exact optima): 1e-2 is plenty
+    HinvL = solver.solve(L, rtol=1e-2)  # (p, q)
+    # W = diag(r) X~ H^{-1} L: through X~ (one Gram of r^2) or, when q is small, as
+    # Y = X~ H^{-1} L itself (n x q), which is cheaper and needs nothing p x p.
+    Y = model.design.matvec(HinvL) if 2 * L.shape[1] < model.n_params else None
+
+    def W_T(v, rf):
+        """``W_f^T v`` for ``v`` of shape (n, m)."""
+        if Y is not None:
+            return Y.T @ (rf[:, None] * v)
+        return HinvL.T @ model.design.rmatvec(rf[:, None] * v)
+
+    def W(u, rf):
+        """``W_f u`` for ``u`` of shape (q, m)."""
+        return rf[:, None] * (Y @ u if Y is not None else model.design.matvec(HinvL @ u))
 
     fixed = np.zeros(n, dtype=bool)
     e = np.zeros(n)
-    gram_all = model.design.gram(r**2)
+    gram_all = model.design.gram(r**2) if Y is None else None
     for _ in range(max_active_sets):
         free = (~fixed).astype(float)
         rf = r * free
-        gram_free = gram_all
-        if fixed.any():  # only the pinned rows are summed again
-            pinned_rows = np.flatnonzero(fixed)
-            block = model.design.block(pinned_rows) * r[pinned_rows, None]
-            gram_free = gram_all - block.T @ block
-        WtW = HinvL.T @ gram_free @ HinvL  # (q, q), free rows only
+        if Y is not None:
+            WtW = W_T(W(np.eye(Y.shape[1]), rf), rf)
+        else:
+            gram_free = gram_all
+            if fixed.any():  # only the pinned rows are summed again
+                pinned_rows = np.flatnonzero(fixed)
+                block = model.design.block(pinned_rows) * r[pinned_rows, None]
+                gram_free = gram_all - block.T @ block
+            WtW = HinvL.T @ gram_free @ HinvL  # (q, q), free rows only
         trace = float(np.trace(WtW)) if WtW.size else 0.0
         if not trace > 0:  # no curvature along any free direction: minimum-norm weights
             def K_inv(v, free=free):
@@ -333,17 +358,14 @@ def curvature_weights(influence, goal, utility_hessian, reg=1.0, lower=None, max
 
             def K_inv(v, rf=rf, free=free, lam=lam, inner_matrix=inner_matrix):
                 # (lam I + W_f W_f^T)^{-1} v on the free rows (zero on the pinned ones)
-                Wt_v = HinvL.T @ model.design.rmatvec(rf[:, None] * v)
-                inner = np.linalg.solve(inner_matrix, Wt_v)
-                W_inner = rf[:, None] * model.design.matvec(HinvL @ inner)
-                return free[:, None] * (v - W_inner) / lam
+                inner = np.linalg.solve(inner_matrix, W_T(v, rf))
+                return free[:, None] * (v - W(inner, rf)) / lam
 
         pinned = np.where(fixed, e, 0.0)
         # K_fS e_S: only the low-rank part couples free and pinned rows
         coupling = np.zeros((n, 1))
         if fixed.any() and trace > 0:
-            Wt_pinned = HinvL.T @ model.design.rmatvec(r * pinned)
-            coupling = (rf * model.design.matvec(HinvL @ Wt_pinned))[:, None]
+            coupling = W(W_T(pinned[:, None], r), rf)
         Kf = K_inv(f * free[:, None])
         Kc = K_inv(coupling)[:, 0]
         rhs = goal - f.T @ pinned + f.T @ Kc

@@ -161,3 +161,22 @@ def test_multiclass_is_refused():
     est = LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match="binary"):
         adapter_for(est).check_params(est)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_polish_from_a_nearby_factor_returns_a_factor_at_the_optimum():
+    """Chord steps with a nearby factor, then Newton: the optimum, and its Hessian's factor."""
+    X, y = _data(LogisticRegression())
+    est = LogisticRegression(C=1.0, max_iter=2).fit(X, y)
+    adapter = adapter_for(est)
+    model = adapter.build(est, X, y, None)
+    weights = np.random.default_rng(0).uniform(0.5, 1.5, len(y))
+    start, first = model.polish(adapter.parameters(est))
+    theta, info = model.polish(start, weights, solver=first["solver"])
+    exact, _ = model.polish(start, weights)
+    np.testing.assert_allclose(theta, exact, atol=1e-10)
+    assert info["converged"] and info["n_iter"] >= 2
+    H = model.hessian(theta, weights)
+    b = np.arange(1.0, len(theta) + 1)
+    np.testing.assert_allclose(info["solver"].solve(b), np.linalg.solve(H, b), rtol=1e-5)
+

@@ -30,6 +30,7 @@ of the mean prediction and ``error_rate_parity`` parity of the squared error.
 
 import numpy as np
 
+from .._linalg import psd_factor
 from ._base import LinearStatisticObjective, Objective
 
 _SUBSETS = {
@@ -216,7 +217,17 @@ class EvaluationLoss(Objective):
 
 
 class _BoundEvaluationLoss(LinearStatisticObjective):
+    def curvature(self, theta):
+        """Per-row ``w_i l''(z_i)``: the Hessian is ``X~^T diag(curvature) X~``."""
+        z = self.design.matvec(theta)
+        return self.coefficients[:, 0] * self.loss.second_derivative(z, self.y)
+
     def hessian(self, theta):
         """``X~^T diag(w l''(z)) X~`` with the mean's weights ``w`` (1/n unweighted)."""
-        z = self.design.matvec(theta)
-        return self.design.gram(self.coefficients[:, 0] * self.loss.second_derivative(z, self.y))
+        return self.design.gram(self.curvature(theta))
+
+    def hessian_factor(self, theta, rank=None):
+        """``L`` with ``L L^T`` the Hessian (``rank=None``) or its best rank-``rank`` approximation."""
+        if rank is None:
+            return psd_factor(self.hessian(theta))
+        return self.design.gram_factor(self.curvature(theta), rank)
