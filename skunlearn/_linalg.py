@@ -289,11 +289,9 @@ class CGSolver:
         self.max_iter = min(design.n_params, 2000) if max_iter is None else max_iter
         diag = design.gram_diagonal(self.h) + self.penalty
         self.precondition = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)
-        self.n_products = 0
 
     def product(self, V):
         """``H @ V`` for ``V`` of shape (p, k)."""
-        self.n_products += 1
         return self.design.rmatvec(self.h[:, None] * self.design.matvec(V)) + self.penalty[:, None] * V
 
     def solve(self, b, rtol=None):

@@ -185,7 +185,7 @@ def add_audit_arguments(parser):
 
 
 def _load(args, progress):
-    """Features, 0/1 target, sensitive column, data name and how the target was read."""
+    """Features, 0/1 target, sensitive column, data name and the positive label (column, value)."""
     if args.data is None:
         if args.target is not None:
             raise ValueError("--target goes with --data")
@@ -195,10 +195,9 @@ def _load(args, progress):
         if sensitive not in bunch.sensitive_features:
             raise ValueError(
                 f"--sensitive for {args.dataset} must be one of {bunch.sensitive_names}")
-        positive = f"{bunch.target.name} = 1"
-        progress.say(f"Positive label: {positive}.")
+        progress.say(f"Positive label: {bunch.target.name} = 1.")
         return (bunch.data, bunch.target.to_numpy(), bunch.sensitive_features[sensitive],
-                args.dataset, positive)
+                args.dataset, (bunch.target.name, 1))
     if args.target is None or args.sensitive is None:
         raise ValueError("--data needs --target COL and --sensitive COL")
     if os.path.isdir(args.data):
@@ -229,12 +228,10 @@ def _load(args, progress):
     labels = [getattr(v, "item", lambda v=v: v)() for v in np.unique(frame[args.target])]
     if len(labels) != 2:
         raise ValueError(f"--target must have two classes, {args.target!r} has {len(labels)}")
-    positive = f"{args.target} = {labels[1]!r}"
-    progress.say(f"Positive label: {positive} (vs {labels[0]!r}).")
-    args.positive_value = labels[1]
+    progress.say(f"Positive label: {args.target} = {labels[1]!r} (vs {labels[0]!r}).")
     y = (frame[args.target] == labels[1]).astype(int).to_numpy()
     X = frame.drop(columns=[args.target])
-    return X, y, frame[args.sensitive], args.data, positive
+    return X, y, frame[args.sensitive], args.data, (args.target, labels[1])
 
 
 def _knob(args):
@@ -326,8 +323,10 @@ def _exponentiated_gradient(objective, bound, seed, Z, y, A, Z_test):
     return model.predict(Z_test, random_state=seed)
 
 
-def reproduce_code(args, sensitive, dropped, bound, strength):
+def reproduce_code(args, sensitive, dropped, bound, strength, positive=1):
     """The Python lines that rebuild the audit's recommended model (skunlearn default).
+
+    ``positive`` is the value of ``--target`` read as the positive class (with ``--data``).
 
     Examples
     --------
@@ -358,7 +357,7 @@ def reproduce_code(args, sensitive, dropped, bound, strength):
         lines += [
             "from skunlearn.datasets import make_preprocessor", "",
             f"frame = pd.read_csv({os.path.abspath(args.data)!r}).dropna()",
-            f"y = (frame[{args.target!r}] == {args.positive_value!r}).astype(int)",
+            f"y = (frame[{args.target!r}] == {positive!r}).astype(int)",
             f"X = frame.drop(columns={[args.target] + drop!r})",
             f"A = frame[{sensitive!r}]",
         ]
@@ -495,14 +494,15 @@ def run_audit(args, out=None):
     models = ["original"] + ([CHOSEN] if CHOSEN in predictions else [])
     rates = group_rates(yte, {m: predictions[m] for m in models}, Ate)
     trade_off = _trade_off(paths, short)
-    code = reproduce_code(args, A.name, dropped, bound, strength)
+    code = reproduce_code(args, A.name, dropped, bound, strength, positive[1])
 
     knob = (f"difference_bound {bound:g}, chosen on cross-fitted predictions of the "
             f"{len(ytr)} training rows" if bound is not None else f"strength {strength:g}")
     role = ("dropped from the features" if dropped else "a model input" if A.name in X
             else "not a column of the features")
     header = (f"{name}: sensitive attribute {A.name!r} ({role}), positive label "
-              f"{positive}; objective {args.objective} ({family}_difference), {knob}. "
+              f"{positive[0]} = {positive[1]!r}; objective {args.objective} "
+              f"({family}_difference), {knob}. "
               f"Every figure below is measured on the {len(yte)} held-out rows.")
     sections = [
         ("1. Who is affected: rates per group (fairlearn MetricFrame; before: original"

@@ -226,7 +226,7 @@ class Continuation:
         if self._influence is None:
             # Past the first point the influences only steer the next step (which
             # lands on an exact optimum): an iterative solve need not be tighter.
-            rtol = None if not self.points[1:] else 1e-6
+            rtol = None if len(self.points) == 1 else 1e-6
             self._influence = Influence(self.model, self.theta, self._solver,
                                         self.target, self.utility, self.metric, rtol=rtol)
         return self._influence

@@ -228,6 +228,10 @@ def _solve_small(M, b, what):
     return np.linalg.lstsq(M, b, rcond=None)[0]
 
 
+# Largest rank of a utility factor whose n x q product X~ H^{-1} L is formed.
+_EXPLICIT_MAX_RANK = 32
+
+
 def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None,
                       max_active_sets=20, utility_factor=None):
     """Soft weights that also pay the second-order utility cost of the parameter move.
@@ -320,8 +324,9 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     # only shapes the weights (the path lands on exact optima): 1e-2 is plenty
     HinvL = solver.solve(L, rtol=1e-2)  # (p, q)
     # W = diag(r) X~ H^{-1} L: through X~ (one Gram of r^2) or, when q is small, as
-    # Y = X~ H^{-1} L itself (n x q), which is cheaper and needs nothing p x p.
-    Y = model.design.matvec(HinvL) if 2 * L.shape[1] < model.n_params else None
+    # Y = X~ H^{-1} L itself (n x q, a few columns), cheaper and nothing p x p.
+    explicit = L.shape[1] <= _EXPLICIT_MAX_RANK and 2 * L.shape[1] < model.n_params
+    Y = model.design.matvec(HinvL) if explicit else None
 
     def W_T(v, rf):
         """``W_f^T v`` for ``v`` of shape (n, m)."""
