@@ -52,10 +52,11 @@ class Design:
         self.n_samples, self.n_features = X.shape
         self.n_params = self.n_features + int(self.fit_intercept)
         self._recent = []  # (theta bytes, scores) of the last few parameter vectors
+        self._squared = None  # sparse X with squared entries, for gram_diagonal
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state["_recent"] = []
+        state["_recent"], state["_squared"] = [], None
         return state
 
     def chunks(self):
@@ -139,7 +140,13 @@ class Design:
         h = np.asarray(h, dtype=float)
         out = np.empty(self.n_params)
         if sp.issparse(self.X):
-            out[: self.n_features] = np.asarray(self.X.multiply(self.X).T @ h).ravel()
+            if self._squared is None:  # every Hessian-free Newton step needs it
+                X = self.X.tocsr()
+                if not X.has_canonical_format:  # duplicate entries square wrongly
+                    X = X.copy()
+                    X.sum_duplicates()
+                self._squared = sp.csr_matrix((X.data**2, X.indices, X.indptr), shape=X.shape)
+            out[: self.n_features] = np.asarray(self._squared.T @ h).ravel()
         else:
             out[: self.n_features] = 0.0
             for rows in self.chunks():
@@ -239,8 +246,8 @@ class SymmetricSolver:
         """Whether the pseudo-inverse fallback is in use."""
         return self.cho is None
 
-    def solve(self, b, rtol=None):
-        """Return ``H^{-1} b`` (or ``H^+ b``) for ``b`` of shape (p,) or (p, k); exact (``rtol`` unused)."""
+    def solve(self, b, rtol=None, x0=None):
+        """Return ``H^{-1} b`` (or ``H^+ b``) for ``b`` of shape (p,) or (p, k); exact (``rtol``, ``x0`` unused)."""
         if self.cho is not None:
             return scipy.linalg.cho_solve(self.cho, b)
         return self.pinv @ b
@@ -250,10 +257,15 @@ class CGSolver:
     """Solve ``H x = b`` for ``H = X~^T diag(h) X~ + diag(penalty)`` without forming ``H``.
 
     Preconditioned conjugate gradients on Hessian-vector products (two passes
-    over ``X`` per iteration, every right-hand side of a block at once), with
-    the Jacobi preconditioner ``diag(H)`` from one more pass. Memory is
-    ``O(n k + p k)`` for ``k`` right-hand sides: for sparse or high-dimensional
-    ``X``, where the ``p x p`` Hessian would not fit.
+    over ``X`` per iteration, every right-hand side of a block at once). The
+    preconditioner is Jacobi's after centring: with an intercept, the change of
+    variables ``b' = b + mu^T w`` (``mu`` the curvature-weighted column means)
+    removes the coupling between the intercept and the features, whose
+    near-collinearity with the constant column (non-negative features such as
+    word counts) otherwise leaves one tiny eigenvalue; ``diag`` of the centred
+    Hessian costs two passes. Memory is ``O(n k + p k)`` for ``k`` right-hand
+    sides: for sparse or high-dimensional ``X``, where the ``p x p`` Hessian
+    would not fit.
 
     Parameters
     ----------
@@ -288,20 +300,50 @@ class CGSolver:
         self.rtol = rtol
         self.max_iter = min(design.n_params, 2000) if max_iter is None else max_iter
         diag = design.gram_diagonal(self.h) + self.penalty
-        self.precondition = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)
+        self.means = None
+        total = float(self.h.sum())
+        if design.fit_intercept and total > 0:
+            d = design.n_features
+            cross = design.rmatvec(self.h)[:d]  # H's intercept column
+            self.means = cross / total
+            # diag(T^T H T) for theta = T theta' (b = b' - mu^T w'): exact, also
+            # with a penalised intercept (liblinear)
+            centred = diag[:d] - cross**2 / total + cross**2 * self.penalty[d] / total**2
+            # where centring cancels to rounding level the plain diagonal serves
+            diag[:d] = np.where(centred > 1e-8 * diag[:d], centred, diag[:d])
+        self.inverse_diag = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)
+
+    def precondition(self, R):
+        """``T D^{-1} T^T R`` for ``R`` of shape (p, k): Jacobi on the centred Hessian."""
+        if self.means is None:
+            return self.inverse_diag[:, None] * R
+        d = self.design.n_features
+        Z = R.copy()
+        Z[:d] -= self.means[:, None] * R[d]
+        Z *= self.inverse_diag[:, None]
+        Z[d] -= self.means @ Z[:d]
+        return Z
 
     def product(self, V):
         """``H @ V`` for ``V`` of shape (p, k)."""
         return self.design.rmatvec(self.h[:, None] * self.design.matvec(V)) + self.penalty[:, None] * V
 
-    def solve(self, b, rtol=None):
-        """Return ``H^{-1} b`` for ``b`` of shape (p,) or (p, k), to ``rtol`` (default: the solver's)."""
+    def solve(self, b, rtol=None, x0=None):
+        """Return ``H^{-1} b`` for ``b`` of shape (p,) or (p, k), to ``rtol`` (default: the solver's).
+
+        ``x0`` (the shape of ``b``) starts the iterations from a nearby solution,
+        such as the same system's solution at the previous point of a path.
+        """
         rtol = self.rtol if rtol is None else rtol
         b = np.asarray(b, dtype=float)
         B = b[:, None] if b.ndim == 1 else b
-        x = np.zeros_like(B)
-        r = B.copy()
-        z = self.precondition[:, None] * r
+        if x0 is None:
+            x = np.zeros_like(B)
+            r = B.copy()
+        else:
+            x = np.array(x0, dtype=float).reshape(B.shape)
+            r = B - self.product(x)
+        z = self.precondition(r)
         direction = z.copy()
         rz = np.einsum("ij,ij->j", r, z)
         target = rtol * np.linalg.norm(B, axis=0)
@@ -315,7 +357,7 @@ class CGSolver:
             alpha = np.where(curvature > 0, rz[cols] / np.where(curvature > 0, curvature, 1.0), 0.0)
             x[:, cols] += alpha * direction[:, cols]
             r[:, cols] -= alpha * Hp
-            z_cols = self.precondition[:, None] * r[:, cols]
+            z_cols = self.precondition(r[:, cols])
             rz_new = np.einsum("ij,ij->j", r[:, cols], z_cols)
             beta = np.where(rz[cols] > 0, rz_new / np.where(rz[cols] > 0, rz[cols], 1.0), 0.0)
             direction[:, cols] = z_cols + beta * direction[:, cols]

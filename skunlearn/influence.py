@@ -48,6 +48,9 @@ class Influence:
     rtol : float or None
         Relative residual of the solves when ``solver`` is iterative (its own
         default when ``None``); a factor solves exactly.
+    start : ndarray of shape (n_params, k + 1) or None
+        Where an iterative solver starts: the :attr:`directions` of a nearby
+        point (a path's previous one). Ignored by a factor.
 
     Attributes
     ----------
@@ -81,7 +84,8 @@ class Influence:
     ((50, 1), (50,))
     """
 
-    def __init__(self, model, theta, solver, target, utility, metric=None, rtol=None):
+    def __init__(self, model, theta, solver, target, utility, metric=None, rtol=None,
+                 start=None):
         self.model = model
         self.metric = metric
         self.theta = theta
@@ -90,7 +94,7 @@ class Influence:
         self.target_value = np.asarray(target.value(theta), dtype=float)
         self.utility_value = float(utility.value(theta)[0])
         jac = np.vstack([target.jacobian(theta), utility.jacobian(theta)])
-        self.directions = solver.solve(jac.T, rtol=rtol)  # V, (p, k + 1)
+        self.directions = solver.solve(jac.T, rtol=rtol, x0=start)  # V, (p, k + 1)
         self.row_scales = model.row_scales(theta)
         both = -self.row_scales[:, None] * model.design.matvec(self.directions)
         self.f = both[:, :-1]

@@ -232,8 +232,33 @@ def _solve_small(M, b, what):
 _EXPLICIT_MAX_RANK = 32
 
 
+def map_utility_factor(model, solver, factor):
+    """``(H^{-1} L, Y)``: the utility factor ``L`` carried to the weights.
+
+    ``Y = X~ H^{-1} L`` (``n x q``) is formed when ``L`` has few columns (at
+    most 32, and under half the parameters), ``None`` otherwise; see
+    :func:`curvature_weights`. ``H^{-1} L`` only shapes the weights (the path
+    lands on exact optima), so an iterative ``solver`` stops at 1e-2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import SymmetricSolver
+    >>> from skunlearn.losses import SquaredLoss
+    >>> from skunlearn.models import LinearModel
+    >>> from skunlearn.weights import map_utility_factor
+    >>> X = np.eye(3); m = LinearModel(X, np.ones(3), np.ones(3), SquaredLoss(), 1.0, np.ones(3), False)
+    >>> HinvL, Y = map_utility_factor(m, SymmetricSolver(2 * np.eye(3)), np.eye(3)[:, :1])
+    >>> HinvL.ravel(), Y.ravel()
+    (array([0.5, 0. , 0. ]), array([0.5, 0. , 0. ]))
+    """
+    HinvL = solver.solve(factor, rtol=1e-2)  # (p, q)
+    explicit = factor.shape[1] <= _EXPLICIT_MAX_RANK and 2 * factor.shape[1] < model.n_params
+    return HinvL, model.design.matvec(HinvL) if explicit else None
+
+
 def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None,
-                      max_active_sets=20, utility_factor=None):
+                      max_active_sets=20, utility_factor=None, utility_map=None):
     """Soft weights that also pay the second-order utility cost of the parameter move.
 
     Solves ``min 0.5 eps^T K eps  s.t.  f^T eps = goal`` (and ``eps >= lower``)
@@ -273,6 +298,9 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     utility_factor : ndarray of shape (p, q), default=None
         ``L`` with ``L L^T = H_U`` (or a low-rank approximation of it), instead of
         ``utility_hessian``.
+    utility_map : tuple, default=None
+        :func:`map_utility_factor` of the factor, computed once for several calls
+        (instead of ``utility_hessian`` and ``utility_factor``).
 
     Returns
     -------
@@ -320,13 +348,12 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     if lower is not None:
         lo = np.broadcast_to(np.asarray(lower, dtype=float), (n,))
         lo = lo if root is None else np.where(root > 0, lo * root, 0.0)
-    L = psd_factor(utility_hessian) if utility_factor is None else utility_factor  # (p, q)
-    # only shapes the weights (the path lands on exact optima): 1e-2 is plenty
-    HinvL = solver.solve(L, rtol=1e-2)  # (p, q)
+    if utility_map is None:
+        L = psd_factor(utility_hessian) if utility_factor is None else utility_factor
+        utility_map = map_utility_factor(model, solver, L)
     # W = diag(r) X~ H^{-1} L: through X~ (one Gram of r^2) or, when q is small, as
     # Y = X~ H^{-1} L itself (n x q, a few columns), cheaper and nothing p x p.
-    explicit = L.shape[1] <= _EXPLICIT_MAX_RANK and 2 * L.shape[1] < model.n_params
-    Y = model.design.matvec(HinvL) if explicit else None
+    HinvL, Y = utility_map
 
     def W_T(v, rf):
         """``W_f^T v`` for ``v`` of shape (n, m)."""

@@ -78,6 +78,14 @@ def test_cg_curvature_weights_are_the_direct_ones_at_full_rank(monkeypatch):
     base = LogisticRegression(max_iter=1000).fit(X, y)
     direct = SoftUnlearner(FrozenEstimator(base), solver="direct").fit(X, y, sensitive_features=A)
     monkeypatch.setattr(correction, "HESSIAN_FREE_RANK", 41)  # every eigenvalue kept
+    # and the utility map recomputed at every point, as the direct solver does
+    original_init = correction.Continuation.__init__
+
+    def per_point_map(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.fixed_utility_map, self._utility_map = False, None
+
+    monkeypatch.setattr(correction.Continuation, "__init__", per_point_map)
     cg = SoftUnlearner(FrozenEstimator(base), solver="cg").fit(X, y, sensitive_features=A)
     # the weights' own solves stop at 1% (they only shape the weights; each point is
     # an exact optimum): the paths agree to about that, and both reach the target
