@@ -1,8 +1,9 @@
 """skunlearn: soft-weighted machine unlearning for fitted scikit-learn linear models.
 
-Wrap a fitted LogisticRegression, Ridge or LinearRegression in
-:class:`SoftUnlearner` to remove a fairness gap by reweighting its training rows
-through influence functions, without retraining from scratch.
+Wrap a fitted LogisticRegression, Ridge, LinearRegression (or another family of
+:func:`supported_estimators`: CV variants, GLMs, SGD, RidgeClassifier, an MLP's
+output layer) in :class:`SoftUnlearner` to remove a fairness gap by reweighting
+its training rows through influence functions, without retraining from scratch.
 """
 
 from ._unlearner import SoftUnlearner

@@ -99,8 +99,14 @@ class SoftUnlearner(BaseEstimator):
     Parameters
     ----------
     estimator : estimator object
-        A ``LogisticRegression`` (binary; l2 penalty or none), ``Ridge`` or
-        ``LinearRegression``. An unfitted estimator is cloned and fitted in
+        A binary ``LogisticRegression`` or ``LogisticRegressionCV`` (l2 penalty
+        or none), ``Ridge``, ``RidgeCV``, ``LinearRegression``,
+        ``PoissonRegressor``, ``GammaRegressor``, ``TweedieRegressor`` (log
+        link), ``SGDClassifier`` (log-loss) or ``SGDRegressor`` (squared error),
+        a binary ``RidgeClassifier``, or the output layer of a binary
+        ``MLPClassifier`` or single-output ``MLPRegressor`` (last-layer
+        influences); see :func:`skunlearn.supported_estimators` and
+        :mod:`skunlearn.models`. An unfitted estimator is cloned and fitted in
         :meth:`fit`; wrap a fitted one in :class:`sklearn.frozen.FrozenEstimator`
         to correct it without refitting.
     objective : str or Objective, default="demographic_parity"
@@ -509,7 +515,7 @@ class SoftUnlearner(BaseEstimator):
             eval_weights = sample_weight
         else:
             X_eval, y_raw, eval_groups = self._validate_eval(eval_set, adapter, objective)
-            eval_design = Design(X_eval, model.fit_intercept)
+            eval_design = Design(adapter.features(original, X_eval), model.fit_intercept)
             y_eval = (
                 adapter.encode_target(original, y_raw)
                 if adapter.is_classifier else np.asarray(y_raw, dtype=float)
@@ -531,7 +537,7 @@ class SoftUnlearner(BaseEstimator):
             curvature_reg=self.curvature_reg, keep=keep,
         )
         evaluation = Evaluation(objective, eval_design, y_eval, eval_groups, eval_weights,
-                                adapter.is_classifier)
+                                adapter.is_classifier, model.loss)
         if self.difference_bound is None:
             refit = None
             if self.update == "refit":
@@ -616,7 +622,7 @@ class SoftUnlearner(BaseEstimator):
         cells = fold_cells(groups, y, adapter.is_classifier)
         folds = make_folds(self.cv, model.n_samples, cells)
         training = Evaluation(objective, model.design, y, groups, sample_weight,
-                              adapter.is_classifier)
+                              adapter.is_classifier, model.loss)
 
         def bind_target(weights):
             return objective.bind(model.design, y, groups, model.loss, weights)
@@ -868,6 +874,8 @@ class SoftUnlearner(BaseEstimator):
         tags.regressor_tags = deepcopy(inner.regressor_tags)
         if tags.classifier_tags is not None:
             tags.classifier_tags.multi_class = False
+            tags.classifier_tags.multi_label = False  # RidgeClassifier, MLPClassifier say True
         tags.target_tags.required = True
+        tags.target_tags.positive_only = inner.target_tags.positive_only  # GLMs
         tags.input_tags.sparse = inner.input_tags.sparse
         return tags

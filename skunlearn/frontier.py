@@ -48,6 +48,9 @@ class Evaluation:
     groups : tuple (codes, labels) or None
     sample_weight : ndarray of shape (n_samples,) or None
     is_classifier : bool
+    loss : loss object or None, default=None
+        The model's loss: a regressor's prediction is ``loss.predict(z)`` (``exp(z)``
+        for a GLM); ``None`` predicts the score ``z``.
 
     Examples
     --------
@@ -64,8 +67,8 @@ class Evaluation:
     True
     """
 
-    def __init__(self, objective, design, y, groups, sample_weight, is_classifier):
-        self.objective, self.design = objective, design
+    def __init__(self, objective, design, y, groups, sample_weight, is_classifier, loss=None):
+        self.objective, self.design, self.loss = objective, design, loss
         self.y = np.asarray(y, dtype=float)
         self.groups = groups
         self.w = np.ones(len(self.y)) if sample_weight is None else np.asarray(sample_weight, float)
@@ -84,7 +87,9 @@ class Evaluation:
         z = self.design.matvec(theta)
         if rows is not None:
             z = z[rows]
-        return (z > 0).astype(float) if self.is_classifier else z
+        if self.is_classifier:
+            return (z > 0).astype(float)
+        return z if self.loss is None else self.loss.predict(z)
 
     def score(self, y_pred):
         """Weighted accuracy (classifier) or R^2 (regressor)."""

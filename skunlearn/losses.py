@@ -8,7 +8,7 @@ function it differentiates, follows ``sklearn/linear_model/_linear_loss.py``.
 """
 
 import numpy as np
-from scipy.special import expit, log_expit
+from scipy.special import expit, log_expit, xlogy
 
 
 class LogisticLoss:
@@ -85,3 +85,109 @@ class SquaredLoss:
     def predict_derivative(self, z):
         """``dz/dz = 1``."""
         return np.ones_like(np.asarray(z, dtype=float))
+
+
+class HalfTweedieLoss:
+    """Half the Tweedie deviance of ``y`` from ``mu = exp(z)`` (log link), ``1 <= power <= 2``.
+
+    .. math::
+
+        l(z, y) = \\frac{y^{2-p}}{(1-p)(2-p)} - \\frac{y \\mu^{1-p}}{1-p}
+                  + \\frac{\\mu^{2-p}}{2-p}, \\qquad \\mu = e^z,
+
+    with the limits ``y log(y / mu) - y + mu`` at ``p = 1`` (Poisson) and
+    ``log(mu / y) + y / mu - 1`` at ``p = 2`` (Gamma): the unit deviance of
+    scikit-learn's GLMs, halved, 0 at ``mu = y``. In ``z``,
+    ``l' = mu^{1-p} (mu - y)`` and ``l'' = (2-p) mu^{2-p} + (p-1) y mu^{1-p}``,
+    non-negative for ``1 <= p <= 2`` and ``y >= 0``: the loss is convex in the
+    score there (outside that range ``l''`` changes sign). The prediction is
+    ``mu = exp(z)``, not the score.
+
+    Parameters
+    ----------
+    power : float in [1, 2]
+        Tweedie power: 1 Poisson, 2 Gamma, in between compound Poisson-Gamma.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.losses import HalfTweedieLoss
+    >>> loss = HalfTweedieLoss(power=1.0)
+    >>> z = np.log(np.array([2.0])); y = np.array([2.0])
+    >>> loss.value(z, y), loss.derivative(z, y), loss.predict(z)
+    (array([0.]), array([0.]), array([2.]))
+    """
+
+    def __init__(self, power):
+        self.power = float(power)
+        self.name = {1.0: "half_poisson_deviance", 2.0: "half_gamma_deviance"}.get(
+            self.power, f"half_tweedie_deviance(power={self.power:g})")
+
+    def value(self, z, y):
+        """Per-row half deviance (0 where ``exp(z) = y``)."""
+        p, mu = self.power, np.exp(z)
+        if p == 1.0:
+            return xlogy(y, y) - y * z - y + mu
+        if p == 2.0:
+            return z - np.log(y) + y / mu - 1.0
+        return (y ** (2 - p) / ((1 - p) * (2 - p)) - y * mu ** (1 - p) / (1 - p)
+                + mu ** (2 - p) / (2 - p))
+
+    def derivative(self, z, y):
+        """``dl/dz = mu^{1-p} (mu - y)``."""
+        mu = np.exp(z)
+        return mu ** (1.0 - self.power) * (mu - y)
+
+    def second_derivative(self, z, y):
+        """``d2l/dz2 = (2-p) mu^{2-p} + (p-1) y mu^{1-p}``."""
+        p, mu = self.power, np.exp(z)
+        return (2.0 - p) * mu ** (2.0 - p) + (p - 1.0) * y * mu ** (1.0 - p)
+
+    def predict(self, z):
+        """The mean ``exp(z)``."""
+        return np.exp(z)
+
+    def predict_derivative(self, z):
+        """``d exp(z) / dz``."""
+        return np.exp(z)
+
+
+class SignedSquaredLoss:
+    """Squared error against ``t = 2 y - 1`` for labels ``y`` in {0, 1}: ``l = (t - z)^2``.
+
+    RidgeClassifier's loss: least squares on -1/+1 targets, class 1 where
+    ``z > 0``. Labels stay 0/1 so that class-conditional objectives and accuracy
+    read them as for any classifier. Its smooth prediction is the linear
+    probability ``(1 + z) / 2`` (least squares on 0/1 targets estimates the
+    probability of class 1): mean-prediction parity compares its group means.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.losses import SignedSquaredLoss
+    >>> loss = SignedSquaredLoss()
+    >>> loss.value(np.array([0.5]), np.array([0.0])), loss.predict(np.array([0.5]))
+    (array([2.25]), array([0.75]))
+    """
+
+    name = "squared_error_on_signed_labels"
+
+    def value(self, z, y):
+        """Per-row loss."""
+        return (2.0 * y - 1.0 - z) ** 2
+
+    def derivative(self, z, y):
+        """``dl/dz = 2 (z - t)``."""
+        return 2.0 * (z - (2.0 * y - 1.0))
+
+    def second_derivative(self, z, y):
+        """``d2l/dz2 = 2``."""
+        return np.full_like(np.asarray(z, dtype=float), 2.0)
+
+    def predict(self, z):
+        """Linear probability of class 1, ``(1 + z) / 2``."""
+        return 0.5 * (1.0 + np.asarray(z, dtype=float))
+
+    def predict_derivative(self, z):
+        """``1 / 2``."""
+        return np.full_like(np.asarray(z, dtype=float), 0.5)

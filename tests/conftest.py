@@ -1,5 +1,7 @@
 """Shared fixtures: small synthetic problems and a preprocessed Adult sample."""
 
+import functools
+
 import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
@@ -26,6 +28,12 @@ def group_data():
 @pytest.fixture(scope="session")
 def adult_split():
     """Adult, sex as the sensitive feature, preprocessed, 70/30 stratified split."""
+    return adult_arrays()
+
+
+@functools.cache
+def adult_arrays():
+    """The arrays of the ``adult_split`` fixture (computed once per process)."""
     adult = load_adult()
     X, y, A = adult.data, adult.target.to_numpy(), adult.sensitive_features["sex"].to_numpy()
     Xtr, Xte, ytr, yte, Atr, Ate = train_test_split(

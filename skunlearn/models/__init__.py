@@ -7,12 +7,25 @@ from ._adapter import ModelAdapter, adapter_for, register_adapter, supported_est
 from ._base import LinearModel
 from .logistic import LogisticRegressionAdapter  # noqa: I001 (registry order)
 from .least_squares import LeastSquaresAdapter
+from .cross_validated import LogisticRegressionCVAdapter, RidgeCVAdapter
+from .glm import GLMAdapter
+from .sgd import SGDClassifierAdapter, SGDRegressorAdapter
+from .ridge_classifier import RidgeClassifierAdapter
+from .mlp import MLPClassifierAdapter, MLPRegressorAdapter
 
 __all__ = [
+    "GLMAdapter",
     "LeastSquaresAdapter",
     "LinearModel",
     "LogisticRegressionAdapter",
+    "LogisticRegressionCVAdapter",
+    "MLPClassifierAdapter",
+    "MLPRegressorAdapter",
     "ModelAdapter",
+    "RidgeCVAdapter",
+    "RidgeClassifierAdapter",
+    "SGDClassifierAdapter",
+    "SGDRegressorAdapter",
     "adapter_for",
     "register_adapter",
     "supported_estimators",

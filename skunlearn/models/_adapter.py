@@ -40,8 +40,20 @@ def supported_estimators():
     Examples
     --------
     >>> from skunlearn.models import supported_estimators
-    >>> supported_estimators()
-    ['LogisticRegression', 'Ridge', 'LinearRegression']
+    >>> supported_estimators()  # doctest: +NORMALIZE_WHITESPACE
+    ['LogisticRegression',
+     'Ridge',
+     'LinearRegression',
+     'LogisticRegressionCV',
+     'RidgeCV',
+     'PoissonRegressor',
+     'GammaRegressor',
+     'TweedieRegressor',
+     'SGDClassifier',
+     'SGDRegressor',
+     'RidgeClassifier',
+     'MLPClassifier',
+     'MLPRegressor']
     """
     return [name for adapter in _ADAPTERS for name in adapter.estimator_names]
 
@@ -67,12 +79,19 @@ def adapter_for(estimator):
     >>> adapter_for(DecisionTreeClassifier())
     Traceback (most recent call last):
     ...
-    TypeError: DecisionTreeClassifier is not supported by skunlearn; supported estimators are LogisticRegression, Ridge, LinearRegression (also inside a FrozenEstimator).
+    TypeError: DecisionTreeClassifier is not supported by skunlearn; supported estimators are LogisticRegression, Ridge, LinearRegression, LogisticRegressionCV, RidgeCV, PoissonRegressor, GammaRegressor, TweedieRegressor, SGDClassifier, SGDRegressor, RidgeClassifier, MLPClassifier, MLPRegressor (also inside a FrozenEstimator).
     """
     base = _unwrap(estimator)
-    for adapter in _ADAPTERS:
-        if isinstance(base, adapter.estimator_types()):
-            return adapter
+    mro = type(base).__mro__
+    # The most specific adapter wins (LogisticRegressionCV subclasses
+    # LogisticRegression), whatever the order of registration.
+    matches = [
+        (min(mro.index(t) for t in adapter.estimator_types() if t in mro), k, adapter)
+        for k, adapter in enumerate(_ADAPTERS)
+        if isinstance(base, adapter.estimator_types())
+    ]
+    if matches:
+        return min(matches)[2]
     raise TypeError(
         f"{type(base).__name__} is not supported by skunlearn; supported estimators "
         f"are {', '.join(supported_estimators())} (also inside a FrozenEstimator)."
@@ -83,7 +102,10 @@ class ModelAdapter:
     """Reads and writes one family of fitted linear estimators.
 
     Subclasses define :attr:`estimator_names`, :meth:`estimator_types`,
-    :meth:`check_params`, :meth:`build`, :meth:`parameters` and :meth:`set_parameters`.
+    :meth:`check_params` and :meth:`build` (and :meth:`parameters`, :meth:`set_parameters`
+    for other than ``coef_``/``intercept_`` of one output);
+    a family whose linear part acts on transformed inputs (the output layer of a
+    neural network) also overrides :meth:`features`.
 
     Examples
     --------
@@ -112,14 +134,23 @@ class ModelAdapter:
         raise NotImplementedError
 
     @classmethod
+    def features(cls, estimator, X):
+        """The inputs of the linear part of ``estimator``: ``X`` itself for a linear model.
+
+        :meth:`build` applies it to the training rows; evaluation rows go through
+        it before their scores ``features(X) theta`` are formed.
+        """
+        return X
+
+    @classmethod
     def parameters(cls, estimator):
         """The fitted ``theta = [coef, intercept]`` as a flat float array."""
-        raise NotImplementedError
+        return linear_parameters(estimator)
 
     @classmethod
     def set_parameters(cls, estimator, theta):
         """Write ``theta`` into the fitted attributes of ``estimator`` (in place)."""
-        raise NotImplementedError
+        set_linear_parameters(estimator, theta)
 
     @classmethod
     def with_parameters(cls, estimator, theta):
@@ -137,6 +168,83 @@ class ModelAdapter:
         """
         new = clone(_unwrap(estimator))
         return new.fit(X, y, sample_weight=sample_weight)
+
+
+def row_weights(sample_weight, n_samples):
+    """The sample weights as floats, ones when ``None``."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    return np.asarray(sample_weight, dtype=float)
+
+
+def coef_penalty(n_features, strength, fit_intercept):
+    """Diagonal ``P`` with ``strength`` on the coefficients and 0 on the intercept.
+
+    Examples
+    --------
+    >>> from skunlearn.models._adapter import coef_penalty
+    >>> coef_penalty(2, 0.5, True)
+    array([0.5, 0.5, 0. ])
+    """
+    penalty = np.full(n_features + int(fit_intercept), float(strength))
+    if fit_intercept:
+        penalty[-1] = 0.0
+    return penalty
+
+
+def regression_target(y):
+    """``y`` as a float vector; a ``ValueError`` for several targets."""
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 1:
+        raise ValueError(f"skunlearn supports one regression target; y has shape {y.shape}.")
+    return y
+
+
+def check_binary(estimator):
+    """Raise unless a fitted classifier has two classes (an unfitted one passes)."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is not None and len(classes) != 2:
+        raise ValueError(
+            f"skunlearn supports binary {type(estimator).__name__} only; the model was "
+            f"fitted on {len(classes)} classes."
+        )
+
+
+def linear_parameters(estimator):
+    """``[coef_, intercept_]`` of a one-output linear estimator, flat (intercept if fitted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skunlearn.models._adapter import linear_parameters
+    >>> linear_parameters(Ridge().fit(np.eye(2), [1.0, 0.0]))
+    array([ 0.25, -0.25,  0.5 ])
+    """
+    est = _unwrap(estimator)
+    theta = np.asarray(est.coef_, dtype=float).ravel()
+    if est.fit_intercept:
+        theta = np.append(theta, float(np.ravel(est.intercept_)[0]))
+    return theta
+
+
+def set_linear_parameters(estimator, theta):
+    """Write ``theta`` into ``coef_`` and ``intercept_``, keeping the shapes the estimator uses.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skunlearn.models._adapter import set_linear_parameters
+    >>> est = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    >>> set_linear_parameters(est, [2.0, -1.0])
+    >>> est.coef_, est.intercept_
+    (array([[2.]]), array([-1.]))
+    """
+    coef, intercept = split_theta(theta, np.size(estimator.coef_), estimator.fit_intercept)
+    estimator.coef_ = coef.reshape(np.shape(estimator.coef_))
+    shape = np.shape(estimator.intercept_)
+    estimator.intercept_ = np.full(shape, intercept) if shape else intercept
 
 
 def split_theta(theta, n_features, fit_intercept):

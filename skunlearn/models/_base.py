@@ -142,6 +142,11 @@ class LinearModel:
     def polish(self, theta, weights=None, max_iter=50, solver=None):
         """Run Newton steps with backtracking on ``L`` until it is stationary.
 
+        When Newton's method stalls from ``theta`` (a stochastic solver that
+        stopped at huge scores, where the log-loss is flat and its Hessian
+        vanishes), it is restarted from ``theta = 0`` and the better end point
+        is kept; ``grad_norm_before`` still describes the given ``theta``.
+
         scikit-learn stops its solvers at ``tol=1e-4``; influence functions assume
         an exact optimum, so the fitted ``theta`` is polished on the very objective
         being differentiated. For squared loss one step is exact.
@@ -174,6 +179,18 @@ class LinearModel:
             ``solver``: a solver of the Hessian at (or within ``1e-6``, relative,
             of) the returned ``theta``.
         """
+        result, info = self._newton(theta, weights, max_iter, solver, chord_iter)
+        if not info["converged"] and np.any(result != 0):
+            restart, again = self._newton(np.zeros_like(result), weights, max_iter, None, 0)
+            if again["converged"] or (
+                    self.objective(restart, weights) < self.objective(result, weights)):
+                again["n_iter"] += info["n_iter"]
+                again["grad_norm_before"] = info["grad_norm_before"]
+                result, info = restart, again
+        return result, info
+
+    def _newton(self, theta, weights, max_iter, solver, chord_iter):
+        """:meth:`polish` from one starting point."""
         theta = np.array(theta, dtype=float)
         grad = self.gradient(theta, weights)
         info = {"grad_norm_before": float(np.linalg.norm(grad)), "converged": False,

@@ -16,8 +16,24 @@ reweighted objective is the exact weighted refit.
 import numpy as np
 
 from ..losses import SquaredLoss
-from ._adapter import ModelAdapter, _unwrap, register_adapter, split_theta
+from ._adapter import (
+    ModelAdapter,
+    _unwrap,
+    coef_penalty,
+    register_adapter,
+    regression_target,
+    row_weights,
+)
 from ._base import LinearModel
+
+
+def refuse_positive(est):
+    """Raise for ``positive=True``: its optimum is not a stationary point."""
+    if getattr(est, "positive", False):
+        raise ValueError(
+            "skunlearn does not support positive=True: the constrained optimum "
+            "is not a stationary point, so influence functions do not apply."
+        )
 
 
 @register_adapter
@@ -59,11 +75,7 @@ class LeastSquaresAdapter(ModelAdapter):
     @classmethod
     def check_params(cls, estimator):
         est = _unwrap(estimator)
-        if getattr(est, "positive", False):
-            raise ValueError(
-                "skunlearn does not support positive=True: the constrained optimum "
-                "is not a stationary point, so influence functions do not apply."
-            )
+        refuse_positive(est)
         cls._alpha(est)
         coef = getattr(est, "coef_", None)
         if coef is not None and np.ndim(coef) != 1:
@@ -76,25 +88,7 @@ class LeastSquaresAdapter(ModelAdapter):
     def build(cls, estimator, X, y, sample_weight):
         est = _unwrap(estimator)
         cls.check_params(est)
-        y = np.asarray(y, dtype=float)
-        if y.ndim != 1:
-            raise ValueError(f"skunlearn supports one regression target; y has shape {y.shape}.")
-        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-        penalty = np.full(X.shape[1] + int(est.fit_intercept), 2.0 * cls._alpha(est))
-        if est.fit_intercept:
-            penalty[-1] = 0.0
+        y = regression_target(y)
+        sw = row_weights(sample_weight, len(y))
+        penalty = coef_penalty(X.shape[1], 2.0 * cls._alpha(est), est.fit_intercept)
         return LinearModel(X, y, sw, SquaredLoss(), 1.0, penalty, est.fit_intercept)
-
-    @classmethod
-    def parameters(cls, estimator):
-        est = _unwrap(estimator)
-        theta = np.asarray(est.coef_, dtype=float).ravel()
-        if est.fit_intercept:
-            theta = np.append(theta, float(est.intercept_))
-        return theta
-
-    @classmethod
-    def set_parameters(cls, estimator, theta):
-        coef, intercept = split_theta(theta, np.size(estimator.coef_), estimator.fit_intercept)
-        estimator.coef_ = coef
-        estimator.intercept_ = intercept

@@ -22,16 +22,19 @@ from sklearn.base import clone
 from sklearn.utils.class_weight import compute_class_weight
 
 from ..losses import LogisticLoss
-from ._adapter import ModelAdapter, _unwrap, register_adapter, split_theta
+from ._adapter import ModelAdapter, _unwrap, check_binary, register_adapter, row_weights
 from ._base import LinearModel
 
 
-def _effective_penalty(est):
-    """``"l2"`` or ``None``, resolving scikit-learn's penalty/l1_ratio/C spellings."""
+def _effective_penalty(est, C, l1_ratio):
+    """``"l2"`` or ``None``, resolving scikit-learn's penalty/l1_ratio/C spellings.
+
+    ``C`` and ``l1_ratio`` are the values the model was fitted with (a CV
+    estimator's selected ``C_`` and ``l1_ratio_``).
+    """
     penalty = getattr(est, "penalty", "l2")
-    l1_ratio = getattr(est, "l1_ratio", None)
     if penalty == "deprecated":  # scikit-learn >= 1.8: l1_ratio and C say it all
-        if est.C == np.inf:
+        if C == np.inf:
             return None
         penalty = "l2" if l1_ratio in (0, 0.0, None) else "l1/elasticnet"
     elif penalty in (None, "none"):
@@ -41,10 +44,10 @@ def _effective_penalty(est):
     if penalty != "l2":
         raise ValueError(
             "skunlearn needs a twice-differentiable training objective: "
-            "LogisticRegression is supported with the l2 penalty (l1_ratio=0) or no "
+            f"{type(est).__name__} is supported with the l2 penalty (l1_ratio=0) or no "
             f"penalty (C=np.inf), got penalty={est.penalty!r}, l1_ratio={l1_ratio!r}."
         )
-    return None if est.C == np.inf else "l2"
+    return None if C == np.inf else "l2"
 
 
 def _class_weights(est, y01, sample_weight):
@@ -94,13 +97,22 @@ class LogisticRegressionAdapter(ModelAdapter):
     @classmethod
     def check_params(cls, estimator):
         est = _unwrap(estimator)
-        _effective_penalty(est)
-        classes = getattr(est, "classes_", None)
-        if classes is not None and len(classes) != 2:
-            raise ValueError(
-                "skunlearn supports binary LogisticRegression only; the model was "
-                f"fitted on {len(classes)} classes."
-            )
+        cls._penalty(est)
+        check_binary(est)
+
+    @classmethod
+    def _C(cls, est):
+        """The inverse regularisation strength the final model was fitted with."""
+        return float(est.C)
+
+    @classmethod
+    def _intercept_scaling(cls, est):
+        """The constant feature liblinear fitted the intercept as."""
+        return float(est.intercept_scaling)
+
+    @classmethod
+    def _penalty(cls, est):
+        return _effective_penalty(est, cls._C(est), getattr(est, "l1_ratio", None))
 
     @classmethod
     def encode_target(cls, estimator, y):
@@ -121,32 +133,18 @@ class LogisticRegressionAdapter(ModelAdapter):
         cls.check_params(est)
         y01 = cls.encode_target(est, y)
         n_features = X.shape[1]
-        sw = np.ones(len(y01)) if sample_weight is None else np.asarray(sample_weight, float)
+        sw = row_weights(sample_weight, len(y01))
         sw = sw * _class_weights(est, y01, sw)
-        if _effective_penalty(est) is None:
+        if cls._penalty(est) is None:
             scale, penalty = 1.0, np.zeros(n_features + int(est.fit_intercept))
         else:
-            scale = float(est.C)
+            scale = cls._C(est)
             penalty = np.ones(n_features + int(est.fit_intercept))
             if est.fit_intercept:
                 penalty[-1] = (
-                    1.0 / est.intercept_scaling**2 if est.solver == "liblinear" else 0.0
+                    1.0 / cls._intercept_scaling(est) ** 2 if est.solver == "liblinear" else 0.0
                 )
         return LinearModel(X, y01, sw, LogisticLoss(), scale, penalty, est.fit_intercept)
-
-    @classmethod
-    def parameters(cls, estimator):
-        est = _unwrap(estimator)
-        theta = np.asarray(est.coef_, dtype=float).ravel()
-        if est.fit_intercept:
-            theta = np.append(theta, float(np.ravel(est.intercept_)[0]))
-        return theta
-
-    @classmethod
-    def set_parameters(cls, estimator, theta):
-        coef, intercept = split_theta(theta, estimator.coef_.shape[1], estimator.fit_intercept)
-        estimator.coef_ = coef.reshape(1, -1)
-        estimator.intercept_ = np.array([intercept])
 
     @classmethod
     def refit(cls, estimator, X, y, sample_weight, theta0):

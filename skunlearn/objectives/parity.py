@@ -24,8 +24,12 @@ equalized_odds                 both        probability     equalized_odds_differ
 error_rate_parity              all rows    per-row loss    error rate difference
 =============================  ==========  ==============  ===========================
 
-For a regressor the prediction is the score, so ``demographic_parity`` is parity
-of the mean prediction and ``error_rate_parity`` parity of the squared error.
+The prediction is the loss's ``predict(z)``: the probability for the log-loss,
+the linear probability ``(1 + z) / 2`` for RidgeClassifier's signed squared
+loss, the score itself for least squares and ``exp(z)`` for a log-link GLM. So
+for a regressor ``demographic_parity`` is parity of the mean prediction (of
+what ``predict`` returns) and ``error_rate_parity`` parity of the per-row loss
+(squared error, or half deviance for a GLM).
 """
 
 import numpy as np

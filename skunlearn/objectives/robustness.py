@@ -1,23 +1,25 @@
 """Robustness target: how much the evaluation loss grows under worst-case input perturbations.
 
 For a linear score the worst perturbation ``delta`` of an input with
-``||delta||_2 <= r`` is closed form: it moves the score by ``r ||w||_2`` against
-the label (classifier) or away from the target (regressor). The target is the
-*robustness gap*
+``||delta||_2 <= r`` is closed form: the score can move by at most ``r ||w||_2``
+either way and every supported loss is convex in the score, so the worst case
+is at one end. The target is the *robustness gap*
 
 .. math::
 
-    F(\\theta) = \\frac1n \\sum_i \\big[ l(z_i - r s_i \\|w\\|, y_i) - l(z_i, y_i) \\big],
-    \\qquad s_i = 2 y_i - 1 \\text{ (classifier)},
+    F(\\theta) = \\frac1n \\sum_i \\big[ \\max_{\\pm} l(z_i \\pm r \\|w\\|, y_i)
+                 - l(z_i, y_i) \\big]:
 
-and for a regressor ``l_adv = (|y_i - z_i| + r ||w||)^2``. Being closed form, the
+against the label for the log-loss (``l(z_i - r s_i ||w||)``, ``s_i = 2 y_i - 1``),
+``(|y_i - z_i| + r ||w||)^2`` for squared error, and the end further from
+``log y_i`` (in deviance) for a GLM's half deviance. For a network only the
+output layer's inputs (the last hidden activations) are perturbed. Being closed form, the
 worst case is recomputed at every ``theta`` (an adaptive attack, unlike a fixed
 set of adversarial examples). It needs no sensitive features.
 """
 
 import numpy as np
 
-from ..losses import LogisticLoss
 from ._base import BoundObjective, Objective
 
 
@@ -72,14 +74,12 @@ class _BoundRobustness(BoundObjective):
         """Clean scores, the norm of w, and (loss_adv, dloss_adv/dz, dloss_adv/d||w||)."""
         z = self.design.matvec(theta)
         norm = float(np.linalg.norm(theta[: self.d]))
-        if isinstance(self.loss, LogisticLoss):
-            s = 2.0 * self.y - 1.0
-            z_adv = z - self.radius * s * norm
-            dz = self.loss.derivative(z_adv, self.y)
-            return z, norm, self.loss.value(z_adv, self.y), dz, -self.radius * s * dz
-        residual = self.y - z
-        worst = np.abs(residual) + self.radius * norm
-        return z, norm, worst**2, -2.0 * worst * np.sign(residual), 2.0 * worst * self.radius
+        a = self.radius * norm
+        # the loss is convex in the score, so over [z - a, z + a] it is largest at an end
+        up, down = self.loss.value(z + a, self.y), self.loss.value(z - a, self.y)
+        side = np.where(up >= down, 1.0, -1.0)
+        dz = self.loss.derivative(z + side * a, self.y)
+        return z, norm, np.maximum(up, down), dz, self.radius * side * dz
 
     def value(self, theta):
         z, _, adv, _, _ = self._parts(theta)
