@@ -425,7 +425,7 @@ def test_polish_restarts_when_newton_stalls_far_from_the_optimum():
     model = adapter_for(est).build(est, X, y, None)
     exact, _ = model.polish(np.zeros(model.n_params))
     far = np.r_[-1e4, 3e4, 1e4, -2e4]  # scores in the tens of thousands, sign-wrong
-    assert not model._newton(far, None, 50, None, 2)[1]["converged"]  # Newton alone stalls
+    assert not model._newton(far, None, 50, None)[1]["converged"]  # Newton alone stalls
     theta, info = model.polish(far)
     assert info["converged"]
     np.testing.assert_allclose(theta, exact, atol=1e-8)

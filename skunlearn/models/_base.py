@@ -179,17 +179,18 @@ class LinearModel:
             ``solver``: a solver of the Hessian at (or within ``1e-6``, relative,
             of) the returned ``theta``.
         """
-        result, info = self._newton(theta, weights, max_iter, solver, chord_iter)
+        result, info = self._newton(theta, weights, max_iter, solver)
         if not info["converged"] and np.any(result != 0):
-            restart, again = self._newton(np.zeros_like(result), weights, max_iter, None, 0)
+            restart, again = self._newton(np.zeros_like(result), weights, max_iter, None)
             if again["converged"] or (
                     self.objective(restart, weights) < self.objective(result, weights)):
                 again["n_iter"] += info["n_iter"]
+                again["n_factors"] += info["n_factors"]
                 again["grad_norm_before"] = info["grad_norm_before"]
                 result, info = restart, again
         return result, info
 
-    def _newton(self, theta, weights, max_iter, solver, chord_iter):
+    def _newton(self, theta, weights, max_iter, solver):
         """:meth:`polish` from one starting point."""
         theta = np.array(theta, dtype=float)
         grad = self.gradient(theta, weights)
