@@ -107,6 +107,17 @@ class Design:
             return top
         return np.concatenate([top, a.sum(axis=0, keepdims=True)], axis=0)
 
+    # The unevaluated forms a distributed design offers, so that several sums share
+    # one pass (see skunlearn._dask); in memory there is nothing to defer.
+    def rmatvec_lazy(self, a):
+        return self.rmatvec(a)
+
+    def gram_lazy(self, h):
+        return self.gram(h)
+
+    def masked_gram_lazy(self, h, mask):
+        return self.masked_gram(h, mask)
+
     def gram(self, h):
         """``X~^T diag(h) X~`` summed over row chunks; shape (p, p).
 
@@ -148,6 +159,16 @@ class Design:
         if self.fit_intercept:
             out[self.n_features] = h.sum()
         return out
+
+    def masked_gram(self, h, mask):
+        """``X~^T diag(h) X~`` over the rows where ``mask`` is true (only those rows are read)."""
+        rows = np.flatnonzero(mask)
+        block = self.block(rows)
+        return block.T @ (np.asarray(h, dtype=float)[rows, None] * block)
+
+    def zeros(self):
+        """A length-``n_samples`` vector of zeros, of the kind of array ``X`` is."""
+        return np.zeros(self.n_samples)
 
     def gram_factor(self, h, rank, seed=0, power_iter=2):
         """``L`` (p x <= rank) with ``L L^T`` the best rank-``rank`` approximation of ``X~^T diag(h) X~``.

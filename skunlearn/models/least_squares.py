@@ -15,6 +15,7 @@ reweighted objective is the exact weighted refit.
 
 import numpy as np
 
+from .._dask import as_vector
 from ..losses import SquaredLoss
 from ._adapter import ModelAdapter, _unwrap, register_adapter, split_theta
 from ._base import LinearModel
@@ -76,10 +77,10 @@ class LeastSquaresAdapter(ModelAdapter):
     def build(cls, estimator, X, y, sample_weight):
         est = _unwrap(estimator)
         cls.check_params(est)
-        y = np.asarray(y, dtype=float)
+        y = as_vector(y)
         if y.ndim != 1:
             raise ValueError(f"skunlearn supports one regression target; y has shape {y.shape}.")
-        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        sw = np.ones_like(y) if sample_weight is None else as_vector(sample_weight)
         penalty = np.full(X.shape[1] + int(est.fit_intercept), 2.0 * cls._alpha(est))
         if est.fit_intercept:
             penalty[-1] = 0.0

@@ -1,0 +1,159 @@
+"""Dask input on a real two-process cluster: same results as numpy, rows never gathered."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from skunlearn import SoftUnlearner
+from tests.conftest import make_group_data
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+N, CHUNK = 1000, 500  # one block per worker: the scheduler costs per task
+
+
+class GraphCounter(distributed.diagnostics.plugin.SchedulerPlugin):
+    """Counts the graphs the client submits (computes and persists)."""
+
+    name = "skunlearn-graph-counter"
+
+    def __init__(self):
+        self.count = 0
+
+    def update_graph(self, scheduler, **kwargs):
+        self.count += 1
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+        worker_dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:
+        counter = GraphCounter()
+        cluster.scheduler.add_plugin(counter, name=counter.name)
+        client.graph_counter = counter
+        yield client
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y, A = make_group_data(n=N, d=3, seed=3)
+    return X, y, A
+
+
+def _fit_both(estimator, X, y, A, dask_X, dask_y=None, dask_A=None, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SoftUnlearner(FrozenEstimator(estimator), **params).fit(X, y, sensitive_features=A)
+        got = SoftUnlearner(FrozenEstimator(estimator), **params).fit(
+            dask_X, y if dask_y is None else dask_y,
+            sensitive_features=A if dask_A is None else dask_A)
+    return ref, got
+
+
+def _assert_same(ref, got, atol=1e-8):
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=0, atol=atol)
+    np.testing.assert_allclose(got.intercept_, ref.intercept_, rtol=0, atol=atol)
+    assert isinstance(got.weights_, da.Array) and isinstance(got.influence_, da.Array)
+    np.testing.assert_allclose(got.weights_.compute(), np.asarray(ref.weights_), rtol=0, atol=atol)
+    np.testing.assert_allclose(got.influence_.compute(), ref.influence_.to_numpy(), rtol=0,
+                               atol=atol)
+    assert list(got.frontier_["strength"]) == list(ref.frontier_["strength"])
+
+
+@pytest.mark.parametrize("params", [
+    {"n_steps": 2},  # the default: curvature weights on the path
+    {"weighting": "soft", "update": "newton"},
+    {"weighting": "soft", "n_steps": 1},  # bounded soft weights on the path
+])
+def test_logistic_matches_numpy(client, data, params):
+    X, y, A = data
+    model = LogisticRegression().fit(X, y)
+    Xd = da.from_array(X, chunks=(CHUNK, 2))  # column chunks are merged
+    yd = da.from_array(y, chunks=CHUNK)
+    ref, got = _fit_both(model, X, y, A, Xd, dask_y=yd, **params)
+    _assert_same(ref, got)
+
+
+@pytest.mark.parametrize("params", [{}, {"weighting": "soft", "update": "newton"}])
+def test_ridge_matches_numpy(client, data, params):
+    X, _, A = data
+    y = X @ [1.0, -0.5, 0.2] + 0.5 * A + np.random.default_rng(0).normal(size=N)
+    model = Ridge(alpha=2.0).fit(X, y)
+    ref, got = _fit_both(model, X, y, A, da.from_array(X, chunks=CHUNK),
+                         dask_A=da.from_array(A, chunks=CHUNK), n_steps=1, **params)
+    _assert_same(ref, got)
+
+
+def test_dask_dataframe_and_weights(client, data):
+    import pandas as pd
+
+    X, y, A = data
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, N)
+    model = LogisticRegression(class_weight="balanced").fit(frame, y, sample_weight=sw)
+    ddf = dd.from_pandas(frame, npartitions=2)
+    groups = np.where(A == 1, "b", "a")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SoftUnlearner(FrozenEstimator(model), n_steps=1).fit(
+            frame, y, sensitive_features=groups, sample_weight=sw)
+        got = SoftUnlearner(FrozenEstimator(model), n_steps=1).fit(
+            ddf, dd.from_pandas(pd.Series(y), npartitions=2),
+            sensitive_features=dd.from_pandas(pd.Series(groups), npartitions=2),
+            sample_weight=da.from_array(sw, chunks=CHUNK))
+    _assert_same(ref, got)
+    assert list(got.feature_names_in_) == list(frame.columns)
+    # the corrected estimator predicts in-memory rows as usual
+    np.testing.assert_array_equal(got.predict(frame), ref.predict(frame))
+
+
+def test_inputs_not_mutated_and_computes_counted(client, data):
+    X, y, A = data
+    X_copy, y_copy, A_copy = X.copy(), y.copy(), A.copy()
+    Xd = da.from_array(X, chunks=CHUNK)
+    keys = Xd.__dask_keys__()
+    model = LogisticRegression().fit(X, y)
+    before = client.graph_counter.count
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        SoftUnlearner(FrozenEstimator(model), n_steps=1).fit(Xd, y, sensitive_features=A)
+    graphs = client.graph_counter.count - before
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    np.testing.assert_array_equal(A, A_copy)
+    assert Xd.__dask_keys__() == keys
+    np.testing.assert_array_equal(Xd.compute(), X_copy)
+    # one path point: a few graphs per Newton step and per weight problem
+    assert 0 < graphs < 150, graphs
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"update": "refit"}, "update='refit'"),
+    ({"weighting": "hard"}, "weighting='hard'"),
+    ({"difference_bound": 0.05}, "difference_bound measured by cross-fitting"),
+    ({"solver": "cg"}, "solver='cg'"),
+])
+def test_unsupported_options_are_refused(data, params, message):
+    X, y, A = data
+    model = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        SoftUnlearner(FrozenEstimator(model), **params).fit(
+            da.from_array(X, chunks=CHUNK), y, sensitive_features=A)
+
+
+def test_unfitted_estimator_and_unknown_chunks_are_refused(data):
+    X, y, A = data
+    Xd = da.from_array(X, chunks=CHUNK)
+    with pytest.raises(TypeError, match="FrozenEstimator"):
+        SoftUnlearner(LogisticRegression()).fit(Xd, y, sensitive_features=A)
+    model = LogisticRegression().fit(X, y)
+    unknown = Xd[Xd[:, 0] > -np.inf]  # boolean indexing: row chunk sizes unknown
+    with pytest.raises(ValueError, match="unknown size"):
+        SoftUnlearner(FrozenEstimator(model)).fit(unknown, y, sensitive_features=A)
