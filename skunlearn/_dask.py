@@ -111,15 +111,15 @@ class DaskDesign(Design):
     Examples
     --------
     >>> import numpy as np
-    >>> da = __import__("pytest").importorskip("dask.array")
+    >>> import pytest
+    >>> da = pytest.importorskip("dask.array")
     >>> from skunlearn._dask import DaskDesign
     >>> D = DaskDesign(da.from_array(np.array([[1.0, 2.0], [3.0, 4.0]]), chunks=1), True)
-    >>> D.matvec(np.array([1.0, 0.0, 10.0])).compute()
-    array([11., 13.])
-    >>> D.gram(np.ones(2))
-    array([[10., 14.,  4.],
-           [14., 20.,  6.],
-           [ 4.,  6.,  2.]])
+    >>> scores = D.matvec(np.array([1.0, 0.0, 10.0]))  # n numbers: stay distributed
+    >>> type(scores).__name__, scores.compute()
+    ('Array', array([11., 13.]))
+    >>> D.rmatvec(np.ones(2))  # p numbers: computed, on the driver
+    array([4., 6., 2.])
     """
 
     def __init__(self, X, fit_intercept):
@@ -148,30 +148,14 @@ class DaskDesign(Design):
         stops = np.cumsum(self.row_chunks)
         return [slice(int(stop - size), int(stop)) for stop, size in zip(stops, self.row_chunks)]
 
-    def block(self, rows):
-        """Dense ``X~[rows]`` on the driver (for a few rows only)."""
-        Xc = np.asarray(compute(self.X[rows]), dtype=float)
-        if self.fit_intercept:
-            Xc = np.hstack([Xc, np.ones((Xc.shape[0], 1))])
-        return Xc
+    # ``block`` (a few rows, dense, on the driver) is inherited: np.asarray computes them.
 
-    def matvec(self, theta):
-        """``X~ @ theta`` as a (lazy) dask array; the graphs of the last few are reused.
-
-        Not persisted: recomputing ``X theta`` inside the pass that reads ``X``
-        anyway costs less than a round trip to the cluster.
-        """
-        theta = np.asarray(theta, dtype=float)
-        key = theta.tobytes() if theta.ndim == 1 else None
-        if key is not None:
-            for cached_key, scores in self._recent:
-                if cached_key == key:
-                    return scores
+    def _matvec(self, theta):
+        # A lazy dask array, not persisted: recomputing ``X theta`` inside the pass
+        # that reads ``X`` anyway costs less than a round trip to the cluster.
         out = self.X @ theta[: self.n_features]
         if self.fit_intercept:
             out = out + theta[self.n_features]
-        if key is not None:
-            self._recent = [(key, out), *self._recent[:2]]
         return out
 
     def rmatvec_lazy(self, a):

@@ -90,13 +90,18 @@ class Design:
             for cached_key, scores in self._recent:
                 if cached_key == key:
                     return scores
+        out = self._matvec(theta)
+        if key is not None:
+            self._recent = [(key, out), *self._recent[:2]]
+        return out
+
+    def _matvec(self, theta):
         out = self.X @ theta[: self.n_features]
         out = np.asarray(out, dtype=float)
         if self.fit_intercept:
             out = out + theta[self.n_features]
-        if key is not None:
-            out.flags.writeable = False
-            self._recent = [(key, out), *self._recent[:2]]
+        if theta.ndim == 1:
+            out.flags.writeable = False  # cached: shared by every caller
         return out
 
     def rmatvec(self, a):
