@@ -105,7 +105,9 @@ def sparse_rows():
     return pd.DataFrame(rows)
 
 
-def dask_rows(sizes):
+def dask_rows(sizes, report):
+    """One row per size and unlearning; ``report(table)`` after each (a long run
+    keeps what it measured)."""
     import dask
     import dask.array as da
     import distributed
@@ -160,10 +162,9 @@ def dask_rows(sizes):
                     "max abs coef diff": float(np.max(np.abs(
                         distributed_fit.coef_ - in_memory.coef_))),
                 })
-                print(rows[-1], flush=True)
+                report(pd.DataFrame(rows))
             del X, Xd
     dask.persist = persist
-    return pd.DataFrame(rows)
 
 
 def measure(fn):
@@ -188,18 +189,19 @@ def main():
     if args.dask:
         sizes = [(n, d) for n, d in ((100_000, 20), (1_000_000, 20), (1_000_000, 100))
                  if n <= args.max_n]
-        table = dask_rows(sizes)
-        write("scale_dask", "Scale: dask arrays on a 2-worker LocalCluster vs numpy", [
-            "Synthetic logistic data (as in scale.md), LogisticRegression(C=1) fitted in "
-            "memory and wrapped in FrozenEstimator; times in seconds from one run. "
-            "'numpy': X in memory; 'dask': the same X as a dask array of 8 row chunks "
-            "on a LocalCluster of 2 worker processes with 1 thread each, on the same "
-            "machine (the rows are sent to the workers inside the timed fit). "
-            "'default' is curvature-aware weights on the path (10 points). 'computes' "
-            "are graphs the driver waited for, 'persists' graphs it did not wait for.",
-            "",
-            markdown_table(table, floatfmt="{:.3g}"),
-        ])
+        dask_rows(sizes, lambda table: write(
+            "scale_dask", "Scale: dask arrays on a 2-worker LocalCluster vs numpy", [
+                "Synthetic logistic data (as in scale.md), LogisticRegression(C=1) fitted "
+                "in memory and wrapped in FrozenEstimator; times in seconds from one run. "
+                "'numpy': X in memory; 'dask': the same X as a dask array of 8 row "
+                "chunks on a LocalCluster of 2 worker processes with 1 thread each, on "
+                "the same 2-core machine (the rows are sent to the workers inside the "
+                "timed fit). 'default' is curvature-aware weights on the path (10 "
+                "points). 'computes' are graphs the driver waited for, 'persists' "
+                "graphs it did not wait for.",
+                "",
+                markdown_table(table, floatfmt="{:.3g}"),
+            ]))
         return
     if args.sparse:
         table = sparse_rows()

@@ -151,12 +151,13 @@ class DaskDesign(Design):
     # ``block`` (a few rows, dense, on the driver) is inherited: np.asarray computes them.
 
     def _matvec(self, theta):
-        # A lazy dask array, not persisted: recomputing ``X theta`` inside the pass
-        # that reads ``X`` anyway costs less than a round trip to the cluster.
         out = self.X @ theta[: self.n_features]
         if self.fit_intercept:
             out = out + theta[self.n_features]
-        return out
+        # The scores of one theta feed several graphs (loss, gradient, Hessian,
+        # targets): persisted (asynchronously on a cluster), they are computed once
+        # and no two graphs hold the same lazy tasks.
+        return out.persist() if theta.ndim == 1 else out
 
     def rmatvec_lazy(self, a):
         """``X~^T @ a`` as a (lazy) dask array, to be computed with other reductions."""

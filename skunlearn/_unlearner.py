@@ -192,11 +192,12 @@ class SoftUnlearner(BaseEstimator):
     weights_ : ndarray or pandas.Series of shape (n_samples,)
         Weight change ``eps_i`` of each training row at the selected point
         (retraining weight ``1 + eps_i``); a Series on X's index when X was a
-        DataFrame.
+        DataFrame, a dask array when X was dask.
     influence_ : pandas.DataFrame
         Influence of up-weighting each training row on each target row and on
         utility (evaluation loss), at the original parameters (on X's index
-        when X was a DataFrame).
+        when X was a DataFrame). A dask array with the same columns when X was
+        dask (see the user guide, section 9).
     objective_before_, objective_after_ : pandas.Series
         Surrogate target on the evaluation data before and at the selected point.
     utility_before_, utility_after_ : float
@@ -373,7 +374,7 @@ class SoftUnlearner(BaseEstimator):
         if self.update == "refit":
             unsupported.append(
                 "update='refit' (scikit-learn estimators fit in memory; update='path' "
-                "lands on the same exact reweighted optima)")
+                "also lands on exact reweighted optima)")
         if self.weighting == "hard":
             unsupported.append("weighting='hard' (it ranks all rows on the driver)")
         if self.difference_bound is not None and eval_set is None and self.cv is not None:
@@ -382,8 +383,10 @@ class SoftUnlearner(BaseEstimator):
                 "subsets; pass an eval_set, or cv=None to measure on the training rows)")
         if self._hessian_free(n_features + 1):
             unsupported.append(
-                "solver='cg' (conjugate gradients need more passes than forming the "
-                "Hessian costs; solver='direct' handles up to a few thousand features)")
+                "solver='cg', which solver='auto' chooses beyond "
+                f"{_DIRECT_MAX_PARAMS} parameters (its solver and low-rank utility "
+                "factor hold length-n vectors in memory; solver='direct' works up to a "
+                "few thousand features)")
         if unsupported:
             raise ValueError(
                 "With dask input SoftUnlearner does not support " + "; ".join(unsupported)
@@ -467,8 +470,9 @@ class SoftUnlearner(BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix, dask array or DataFrame} of shape (n_samples, n_features)
+            Training data. Dask data stays on its cluster and needs a
+            FrozenEstimator (user guide, section 9).
         y : array-like of shape (n_samples,)
             Targets (binary labels for a classifier).
         sensitive_features : array-like or DataFrame, default=None

@@ -25,7 +25,7 @@ reweighing with influence. ICML.
 import numpy as np
 import pandas as pd
 
-from ._dask import compute, persist, stack_columns
+from ._dask import compute, persist
 
 
 class Influence:
@@ -100,14 +100,11 @@ class Influence:
         jac = np.vstack([target_jac, utility_jac])
         self.directions = solver.solve(jac.T, rtol=rtol)  # V, (p, k + 1)
         # kept on the workers for dask X: every weight problem reads them repeatedly
-        row_scales = model.row_scales(theta)
-        both = -row_scales[:, None] * model.design.matvec(self.directions)
-        self.row_scales, self.f, self.u = persist(row_scales, both[:, :-1], both[:, -1])
-
-    @property
-    def matrix(self):
-        """``[f, u]``, of shape (n_samples, k + 1)."""
-        return stack_columns([self.f, self.u])
+        # (one after the other: a graph sent to a cluster holds no other's lazy part)
+        self.row_scales = persist(model.row_scales(theta))
+        self.matrix = persist(-self.row_scales[:, None] * model.design.matvec(self.directions))
+        self.f = self.matrix[:, :-1]
+        self.u = self.matrix[:, -1]
 
     def shift(self, eps):
         """First-order parameter change ``-H^{-1} sum_i eps_i g_i`` for weights ``eps``."""

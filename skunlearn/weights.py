@@ -340,8 +340,7 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
 
     def W(u, rf):
         """``W_f u = diag(r_f) X~ H^{-1} L u`` for ``u`` of shape (q,)."""
-        scores = Y @ u if Y is not None else model.design.matvec((HinvL @ u)[:, None])[:, 0]
-        return rf * scores
+        return rf * (Y @ u if Y is not None else model.design.matvec(HinvL @ u))
 
     # With S = lam I + W_f^T W_f, the free rows' solution is
     #   e_f = (diag(free) f mu - W_f S^{-1} (W_f^T f mu + lam W^T e_S)) / lam,
@@ -407,8 +406,8 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
         e = pinned + e_free
         if lo is None:
             break
-        below = ~fixed & (e < lo - 1e-12 * (1.0 + np.abs(lo)))
-        e, below = persist(e, below)
+        e = persist(e)  # before below, whose graph then holds none of e's lazy part
+        below = persist(~fixed & (e < lo - 1e-12 * (1.0 + np.abs(lo))))
     if lo is not None:
         e = np.maximum(e, lo)
     return persist(_to_unit(e, root))
