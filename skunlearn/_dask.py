@@ -157,7 +157,7 @@ class DaskDesign(Design):
         # The scores of one theta feed several graphs (loss, gradient, Hessian,
         # targets): persisted (asynchronously on a cluster), they are computed once
         # and no two graphs hold the same lazy tasks.
-        return out.persist() if theta.ndim == 1 else out
+        return persist(out) if theta.ndim == 1 else out
 
     def rmatvec_lazy(self, a):
         """``X~^T @ a`` as a (lazy) dask array, to be computed with other reductions."""

@@ -159,3 +159,20 @@ def test_unfitted_estimator_and_unknown_chunks_are_refused(data):
     unknown = Xd[Xd[:, 0] > -np.inf]  # boolean indexing: row chunk sizes unknown
     with pytest.raises(ValueError, match="unknown size"):
         SoftUnlearner(FrozenEstimator(model)).fit(unknown, y, sensitive_features=A)
+
+
+def test_groups_of_several_dask_columns_match_in_memory():
+    import dask
+    import pandas as pd
+
+    from skunlearn._dask import _encode_groups
+    from skunlearn._groups import encode_groups
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"sex": rng.choice(["F", "M"], 50), "race": rng.integers(0, 3, 50)})
+    with dask.config.set(scheduler="sync"):
+        codes, labels = _encode_groups(dd.from_pandas(frame, npartitions=3), 50, (17, 17, 16))
+        codes = codes.compute()
+    expected_codes, expected_labels = encode_groups(frame, 50)
+    assert labels == expected_labels
+    np.testing.assert_array_equal(codes, expected_codes)
