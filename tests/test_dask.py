@@ -176,3 +176,33 @@ def test_groups_of_several_dask_columns_match_in_memory():
     expected_codes, expected_labels = encode_groups(frame, 50)
     assert labels == expected_labels
     np.testing.assert_array_equal(codes, expected_codes)
+
+
+def test_in_memory_fits_never_import_dask():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from skunlearn import SoftUnlearner\n"
+        "rng = np.random.default_rng(0); A = rng.integers(0, 2, 200)\n"
+        "X = rng.normal(size=(200, 2)) + A[:, None]; y = (X.sum(1) > 1).astype(int)\n"
+        "SoftUnlearner(LogisticRegression(), n_steps=1).fit(X, y, sensitive_features=A)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("objective", ["equalized_odds", "robustness"])
+def test_other_objectives_match_numpy_on_the_synchronous_scheduler(objective):
+    import dask
+
+    X, y, A = make_group_data(n=400, d=3, seed=1)
+    model = LogisticRegression(C=100.0).fit(X, y)
+    with dask.config.set(scheduler="sync"):
+        ref, got = _fit_both(model, X, y, A, da.from_array(X, chunks=100),
+                             objective=objective, strength=0.5, n_steps=2)
+    _assert_same(ref, got)
