@@ -226,20 +226,12 @@ def _vector_on_rows(a, n, rows, name):
     import dask.array as da
 
     a = _as_rows(a)
-    if not is_dask(a):
-        a = np.asarray(a)
-        if a.ndim == 2 and a.shape[1] == 1:
-            a = a.ravel()
-        return da.from_array(a, chunks=(rows,)) if a.shape == (n,) else _wrong_length(a, n, name)
+    a = a if is_dask(a) else np.asarray(a)
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
-    if a.ndim != 1 or a.shape[0] != n:
-        return _wrong_length(a, n, name)
-    return a.rechunk({0: rows})
-
-
-def _wrong_length(a, n, name):
-    raise ValueError(f"{name} has shape {a.shape}; expected ({n},), one value per row of X.")
+    if a.shape != (n,):
+        raise ValueError(f"{name} has shape {a.shape}; expected ({n},), one value per row of X.")
+    return a.rechunk({0: rows}) if is_dask(a) else da.from_array(a, chunks=(rows,))
 
 
 def _encode_groups(sensitive_features, n, rows):

@@ -206,3 +206,17 @@ def test_other_objectives_match_numpy_on_the_synchronous_scheduler(objective):
         ref, got = _fit_both(model, X, y, A, da.from_array(X, chunks=100),
                              objective=objective, strength=0.5, n_steps=2)
     _assert_same(ref, got)
+
+
+def test_rows_of_other_lengths_are_refused(data):
+    X, y, A = data
+    model = LogisticRegression().fit(X, y)
+    Xd = da.from_array(X, chunks=CHUNK)
+    with pytest.raises(ValueError, match=r"y has shape \(999,\)"):
+        SoftUnlearner(FrozenEstimator(model)).fit(Xd, y[:-1], sensitive_features=A)
+    with pytest.raises(ValueError, match="sample_weight has shape"):
+        SoftUnlearner(FrozenEstimator(model)).fit(
+            Xd, y, sensitive_features=A, sample_weight=da.ones(N - 1, chunks=CHUNK))
+    with pytest.raises(ValueError, match="sensitive_features has shape"):
+        SoftUnlearner(FrozenEstimator(model)).fit(
+            Xd, y, sensitive_features=da.from_array(A[:-1], chunks=CHUNK))
