@@ -74,6 +74,18 @@ def encode_groups(sensitive_features, n_samples):
         combined = combined * len(uniques_j) + codes_j
         uniques.append([str(u) for u in uniques_j])
     present, codes = np.unique(combined, return_inverse=True)
+    return codes.astype(np.intp), combined_labels(present, uniques)
+
+
+def combined_labels(present, uniques):
+    """Names of mixed-radix combined codes ``present`` given each column's sorted labels.
+
+    Examples
+    --------
+    >>> from skunlearn._groups import combined_labels
+    >>> combined_labels([0, 3], [["F", "M"], ["x", "y"]])
+    ['F, x', 'M, y']
+    """
     labels = []
     for key in present:
         parts = []
@@ -81,4 +93,4 @@ def encode_groups(sensitive_features, n_samples):
             key, index = divmod(int(key), len(values))
             parts.append(values[index])
         labels.append(", ".join(reversed(parts)))
-    return codes.astype(np.intp), labels
+    return labels

@@ -91,13 +91,18 @@ class Design:
             for cached_key, scores in self._recent:
                 if cached_key == key:
                     return scores
+        out = self._matvec(theta)
+        if key is not None:
+            self._recent = [(key, out), *self._recent[:2]]
+        return out
+
+    def _matvec(self, theta):
         out = self.X @ theta[: self.n_features]
         out = np.asarray(out, dtype=float)
         if self.fit_intercept:
             out = out + theta[self.n_features]
-        if key is not None:
-            out.flags.writeable = False
-            self._recent = [(key, out), *self._recent[:2]]
+        if theta.ndim == 1:
+            out.flags.writeable = False  # cached: shared by every caller
         return out
 
     def rmatvec(self, a):
@@ -107,6 +112,17 @@ class Design:
         if not self.fit_intercept:
             return top
         return np.concatenate([top, a.sum(axis=0, keepdims=True)], axis=0)
+
+    # The unevaluated forms a distributed design offers, so that several sums share
+    # one pass (see skunlearn._dask); in memory there is nothing to defer.
+    def rmatvec_lazy(self, a):
+        return self.rmatvec(a)
+
+    def gram_lazy(self, h):
+        return self.gram(h)
+
+    def masked_gram_lazy(self, h, mask):
+        return self.masked_gram(h, mask)
 
     def gram(self, h):
         """``X~^T diag(h) X~`` summed over row chunks; shape (p, p).
@@ -155,6 +171,16 @@ class Design:
         if self.fit_intercept:
             out[self.n_features] = h.sum()
         return out
+
+    def masked_gram(self, h, mask):
+        """``X~^T diag(h) X~`` over the rows where ``mask`` is true (only those rows are read)."""
+        rows = np.flatnonzero(mask)
+        block = self.block(rows)
+        return block.T @ (np.asarray(h, dtype=float)[rows, None] * block)
+
+    def zeros(self):
+        """A length-``n_samples`` vector of zeros, of the kind of array ``X`` is."""
+        return np.zeros(self.n_samples)
 
     def gram_factor(self, h, rank, seed=0, power_iter=2):
         """``L`` (p x <= rank) with ``L L^T`` the best rank-``rank`` approximation of ``X~^T diag(h) X~``.

@@ -21,7 +21,7 @@ from sklearn.utils.validation import (
 
 from ._groups import encode_groups
 from ._warnings import warn
-from ._linalg import Design
+from ._dask import as_vector, compute, is_dask, make_design, validate_rows
 from .correction import (
     UPDATES,
     WEIGHTINGS,
@@ -47,6 +47,8 @@ from .updates import refit_update
 # Beyond this many parameters the p x p Hessian (and its O(p^3) factor) costs more
 # than conjugate gradients on products with X: solver="auto" goes Hessian-free.
 _DIRECT_MAX_PARAMS = 2000
+# Families whose adapters keep dask rows distributed (tested on a LocalCluster).
+_DASK_ADAPTERS = ("LogisticRegressionAdapter", "LeastSquaresAdapter")
 
 
 def _estimator_has(attr):
@@ -198,11 +200,12 @@ class SoftUnlearner(BaseEstimator):
     weights_ : ndarray or pandas.Series of shape (n_samples,)
         Weight change ``eps_i`` of each training row at the selected point
         (retraining weight ``1 + eps_i``); a Series on X's index when X was a
-        DataFrame.
+        DataFrame, a dask array when X was dask.
     influence_ : pandas.DataFrame
         Influence of up-weighting each training row on each target row and on
         utility (evaluation loss), at the original parameters (on X's index
-        when X was a DataFrame).
+        when X was a DataFrame). A dask array with the same columns when X was
+        dask (see the user guide, section 9).
     objective_before_, objective_after_ : pandas.Series
         Surrogate target on the evaluation data before and at the selected point.
     utility_before_, utility_after_ : float
@@ -373,7 +376,41 @@ class SoftUnlearner(BaseEstimator):
                 )
         return adapter, objective
 
+    def _check_dask(self, adapter, n_features, eval_set):
+        """Refuse, before any pass over the rows, what dask input does not support."""
+        unsupported = []
+        if adapter.__name__ not in _DASK_ADAPTERS:
+            unsupported.append(
+                f"{type(_unwrap(self.estimator)).__name__} (dask input is supported for "
+                "LogisticRegression, Ridge and LinearRegression)")
+        if self.update == "refit":
+            unsupported.append(
+                "update='refit' (scikit-learn estimators fit in memory; update='path' "
+                "also lands on exact reweighted optima)")
+        if self.weighting == "hard":
+            unsupported.append("weighting='hard' (it ranks all rows on the driver)")
+        if self.difference_bound is not None and eval_set is None and self.cv is not None:
+            unsupported.append(
+                "difference_bound measured by cross-fitting (its folds are row "
+                "subsets; pass an eval_set, or cv=None to measure on the training rows)")
+        if self._hessian_free(n_features + 1):
+            unsupported.append(
+                "solver='cg', which solver='auto' chooses beyond "
+                f"{_DIRECT_MAX_PARAMS} parameters (its solver and low-rank utility "
+                "factor hold length-n vectors in memory; solver='direct' works up to a "
+                "few thousand features)")
+        if unsupported:
+            raise ValueError(
+                "With dask input SoftUnlearner does not support " + "; ".join(unsupported)
+                + ". Pass in-memory data for these options.")
+
     def _validate_training(self, X, y, sensitive_features, sample_weight, adapter, objective, reset):
+        if is_dask(X):
+            return validate_rows(
+                self, X, y, sensitive_features, sample_weight,
+                is_classifier=adapter.is_classifier, needs_groups=objective.needs_groups,
+                reset=reset,
+            )
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse="csr", dtype=np.float64,
             y_numeric=not adapter.is_classifier,
@@ -411,6 +448,18 @@ class SoftUnlearner(BaseEstimator):
                 "eval_set must be a tuple (X_eval, y_eval) or "
                 "(X_eval, y_eval, sensitive_features_eval)."
             )
+        if is_dask(eval_set[0]):
+            X_eval, y_eval, groups, _ = validate_rows(
+                self, eval_set[0], eval_set[1], None if len(eval_set) < 3 else eval_set[2],
+                is_classifier=adapter.is_classifier, reset=False, check_target=False,
+                needs_groups=objective.needs_groups and len(eval_set) == 3,
+            )
+            if objective.needs_groups and groups is None:
+                raise ValueError(
+                    f"objective={objective.name!r} needs the evaluation rows' groups: "
+                    "pass eval_set=(X_eval, y_eval, sensitive_features_eval)."
+                )
+            return X_eval, y_eval, groups
         X_eval = validate_data(self, eval_set[0], reset=False, accept_sparse="csr", dtype=np.float64)
         y_eval = check_array(eval_set[1], ensure_2d=False, dtype=None, input_name="y_eval")
         if len(y_eval) != X_eval.shape[0]:
@@ -433,8 +482,9 @@ class SoftUnlearner(BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix, dask array or DataFrame} of shape (n_samples, n_features)
+            Training data. Dask data stays on its cluster and needs a
+            FrozenEstimator (user guide, section 9).
         y : array-like of shape (n_samples,)
             Targets (binary labels for a classifier).
         sensitive_features : array-like or DataFrame, default=None
@@ -452,6 +502,8 @@ class SoftUnlearner(BaseEstimator):
             Fitted estimator.
         """
         adapter, objective = self._check_params()
+        if is_dask(X):
+            self._check_dask(adapter, X.shape[1], eval_set)
         Xv, yv, groups, sw = self._validate_training(
             X, y, sensitive_features, sample_weight, adapter, objective, reset=True
         )
@@ -471,6 +523,13 @@ class SoftUnlearner(BaseEstimator):
                     f"X has {Xv.shape[1]} features but the frozen model was fitted "
                     f"on {n_expected}."
                 )
+        elif is_dask(Xv):
+            raise TypeError(
+                f"{type(_unwrap(self.estimator)).__name__} cannot be fitted on dask data "
+                "without loading it into memory. Fit it on the data in memory (or on a "
+                "sample) and pass FrozenEstimator(fitted_model): SoftUnlearner then "
+                "polishes it to the exact optimum on all the dask rows."
+            )
         else:
             kwargs = {} if sw is None else {"sample_weight": sw}
             original = clone(self.estimator).fit(Xv, yv, **kwargs)
@@ -490,6 +549,8 @@ class SoftUnlearner(BaseEstimator):
         """
         check_is_fitted(self, "original_estimator_")
         adapter, objective = self._check_params()
+        if is_dask(X):
+            self._check_dask(adapter, X.shape[1], eval_set)
         Xv, yv, groups, sw = self._validate_training(
             X, y, sensitive_features, sample_weight, adapter, objective, reset=False
         )
@@ -515,10 +576,10 @@ class SoftUnlearner(BaseEstimator):
             eval_weights = sample_weight
         else:
             X_eval, y_raw, eval_groups = self._validate_eval(eval_set, adapter, objective)
-            eval_design = Design(adapter.features(original, X_eval), model.fit_intercept)
+            eval_design = make_design(adapter.features(original, X_eval), model.fit_intercept)
             y_eval = (
                 adapter.encode_target(original, y_raw)
-                if adapter.is_classifier else np.asarray(y_raw, dtype=float)
+                if adapter.is_classifier else as_vector(y_raw)
             )
         target = objective.bind(eval_design, y_eval, eval_groups, model.loss, eval_weights)
         utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss, eval_weights)
@@ -597,7 +658,9 @@ class SoftUnlearner(BaseEstimator):
 
         self._points = points
         self._target_names = list(target.row_names)  # not the bound target: it holds X
-        self.influence_ = _with_index(first_influence.to_frame(), self._index)
+        self.influence_ = (  # dask rows stay on the workers (columns as in to_frame)
+            first_influence.matrix if is_dask(first_influence.matrix)
+            else _with_index(first_influence.to_frame(), self._index))
         self.frontier_ = self._frontier(points, records, target, utility, sample_weight,
                                         evaluation, where)
         self.objective_before_ = pd.Series(F0, index=target.row_names, name="before")
@@ -640,17 +703,22 @@ class SoftUnlearner(BaseEstimator):
 
     def _frontier(self, points, records, target, utility, sample_weight, evaluation, where):
         """The ``frontier_`` DataFrame: one row per path point."""
-        m = np.ones(len(points[0].eps)) if sample_weight is None else sample_weight
+        m = np.ones_like(points[0].eps) if sample_weight is None else sample_weight
+        # weight norm and deletions of every point: sums over rows, computed together
+        utilities = [utility.value(p.theta, evaluate=False)[0] for p in points]
+        sums = compute(m.sum(), *utilities, *[s for p in points for s in (
+            m @ p.eps**2, np.sum(p.eps <= -1.0 + 1e-9))])
+        total, utilities, sums = sums[0], sums[1:len(points) + 1], sums[len(points) + 1:]
         rows = []
-        for point, record in zip(points, records):
+        for i, (point, record) in enumerate(zip(points, records)):
             row = {"strength": point.strength, "reached": point.reached}
             row.update(zip(target.row_names, point.target))
-            row["utility"] = float(utility.value(point.theta)[0])
+            row["utility"] = float(utilities[i])
             row["metric"] = record["metric"]
             row["score"] = record["score"]
             row["degenerate"] = record["degenerate"]
-            row["weight_norm"] = float(np.sqrt(m @ point.eps**2 / m.sum()))
-            row["deleted"] = int(np.sum(point.eps <= -1.0 + 1e-9))
+            row["weight_norm"] = float(np.sqrt(sums[2 * i] / total))
+            row["deleted"] = int(sums[2 * i + 1])
             rows.append(row)
         frame = pd.DataFrame(rows)
         frame.index.name = "step"

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._dask import compute, persist
 from .influence import Influence
 from .updates import newton_update
 from .weights import (
@@ -210,7 +211,7 @@ class Continuation:
         self.upper = None if hi is None else float(hi)
         self.F0 = np.asarray(target.value(theta), dtype=float)
         self.scale = float(np.linalg.norm(self.F0))
-        self.theta, self.eps, self.F = np.asarray(theta, float), np.zeros(model.n_samples), self.F0
+        self.theta, self.eps, self.F = np.asarray(theta, float), model.design.zeros(), self.F0
         self.step = 1.0
         self.stop_reason = None  # why the path cannot go on
         self.last_failure = None  # why the last point was not reached
@@ -291,7 +292,7 @@ class Continuation:
     def _try(self, request):
         """Candidate ``(theta, eps, F, solver)`` for a request, or a reason it failed."""
         # one unit of weight on every row moves the target by at most sum_i |f_i|
-        if np.abs(self.influence.f).sum() <= 1e-9 * max(self.scale, 1e-300):
+        if compute(np.abs(self.influence.f).sum()) <= 1e-9 * max(self.scale, 1e-300):
             return None, (
                 "reweighting the training rows does not move the target (every "
                 "influence is zero: the predictions are saturated or the model "
@@ -303,10 +304,11 @@ class Continuation:
                 delta = self._weights(request)
             except UnreachableTarget as exc:
                 return None, str(exc)
-        if not np.all(np.isfinite(delta)) or not np.any(delta):
+        finite, moving = compute(np.all(np.isfinite(delta)), np.any(delta))
+        if not finite or not moving:
             return None, "the weights cannot move the target (all influences are zero)"
         self._pending_warnings = records
-        eps = self.eps + delta
+        eps = persist(self.eps + delta)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             theta, info = self.model.polish(self.theta, 1.0 + eps, solver=self._solver)
@@ -473,7 +475,7 @@ def correct(
         log.add(records)
         F = np.asarray(target.value(new_theta), dtype=float)
         reached = bool(np.linalg.norm(F - (1 - strength) * F0) <= tol * np.linalg.norm(F0))
-        points = [PathPoint(0.0, np.asarray(theta, float), np.zeros(model.n_samples), F0),
+        points = [PathPoint(0.0, np.asarray(theta, float), model.design.zeros(), F0),
                   PathPoint(float(strength), new_theta, eps, F, reached)]
         return Correction(points, influence, None, log.kept)
 
@@ -506,7 +508,7 @@ def _one_shot_weights(influence, goal, weighting, bounds, utility, options):
             return curvature_weights(influence, goal, utility_factor=factor,
                                      reg=options.get("curvature_reg", 1.0))
         except UnreachableTarget:
-            return np.zeros(len(influence.f))
+            return influence.model.design.zeros()
     return hard_weights(influence, goal, fraction=options.get("hard_fraction"))
 
 

@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, check_cv
 
+from ._dask import as_vector, compute
 from .correction import Continuation
 
 
@@ -69,15 +70,17 @@ class Evaluation:
 
     def __init__(self, objective, design, y, groups, sample_weight, is_classifier, loss=None):
         self.objective, self.design, self.loss = objective, design, loss
-        self.y = np.asarray(y, dtype=float)
+        self.y = as_vector(y)
         self.groups = groups
-        self.w = np.ones(len(self.y)) if sample_weight is None else np.asarray(sample_weight, float)
+        self.w = np.ones_like(self.y) if sample_weight is None else as_vector(sample_weight)
         self.is_classifier = bool(is_classifier)
         self.metric_name = None if objective is None else objective.metric_name(is_classifier)
         self.score_name = "accuracy" if is_classifier else "r2"
-        total = self.w.sum()
+        # sums over the rows that every score needs (one pass for dask rows)
+        self._total, self._weighted_y, self._present = compute(
+            self.w.sum(), self.w @ self.y, np.sum(self.w > 0))
         if self.is_classifier:
-            rate = float(self.w @ self.y / total)
+            rate = float(self._weighted_y / self._total)
             self.baseline = max(rate, 1.0 - rate)  # the majority class
         else:
             self.baseline = 0.0  # R^2 of the constant mean
@@ -91,21 +94,40 @@ class Evaluation:
             return (z > 0).astype(float)
         return z if self.loss is None else self.loss.predict(z)
 
+    def _score_sums(self, y_pred):
+        """Two sums over rows giving the score (see :meth:`_score_from_sums`)."""
+        w, y = self.w, self.y
+        if self.is_classifier:  # correct, and rows of positive weight predicted positive
+            return [w @ (y_pred == y), np.sum((w > 0) & (y_pred > 0.5))]
+        mean = self._weighted_y / self._total
+        return [w @ (y - mean) ** 2, w @ (y - y_pred) ** 2]
+
+    def _score_from_sums(self, sums):
+        """The score, and the count of positive predictions (classifier; else None)."""
+        if self.is_classifier:
+            return float(sums[0] / self._total), int(sums[1])
+        denominator, residual = sums
+        return (float(1.0 - residual / denominator) if denominator > 0 else 0.0), None
+
     def score(self, y_pred):
         """Weighted accuracy (classifier) or R^2 (regressor)."""
-        w, y = self.w, self.y
-        if self.is_classifier:
-            return float(w @ (y_pred == y) / w.sum())
-        mean = w @ y / w.sum()
-        denominator = w @ (y - mean) ** 2
-        return float(1.0 - w @ (y - y_pred) ** 2 / denominator) if denominator > 0 else 0.0
+        return self._score_from_sums(compute(*self._score_sums(y_pred)))[0]
 
     def measure(self, y_pred):
         """``metric``, ``score`` and ``degenerate`` of predictions of every evaluation row."""
-        score = self.score(y_pred)
-        single_class = self.is_classifier and len(np.unique(y_pred[self.w > 0])) < 2
+        sums = self._score_sums(y_pred)
+        batched = self.metric_name is not None and hasattr(self.objective, "metric_sums")
+        if batched:  # the metric's sums go in the same pass as the score's
+            codes, labels = self.groups
+            sums += self.objective.metric_sums(
+                self.y, y_pred, codes, len(labels), self.w, self.is_classifier)
+        sums = compute(*sums)
+        score, positive = self._score_from_sums(sums[:2])
+        single_class = self.is_classifier and positive in (0, int(self._present))
         metric = np.nan
-        if self.metric_name is not None:
+        if batched:
+            metric = self.objective.metric_from_sums(sums[2:])
+        elif self.metric_name is not None:
             codes, labels = self.groups
             metric = self.objective.hard_metric(
                 self.y, y_pred, codes, len(labels), self.w, self.is_classifier

@@ -25,6 +25,8 @@ reweighing with influence. ICML.
 import numpy as np
 import pandas as pd
 
+from ._dask import compute, persist
+
 
 class Influence:
     """Per-row influences ``f`` (n x k) and ``u`` (n,) at ``theta``, and the map ``eps -> dtheta``.
@@ -60,6 +62,8 @@ class Influence:
         Influence of up-weighting each row on each target row.
     u : ndarray of shape (n_samples,)
         Influence on utility (evaluation loss).
+    matrix : ndarray of shape (n_samples, k + 1)
+        ``[f, u]``; ``f``, ``u`` and ``matrix`` are dask arrays when ``X`` is one.
     row_scales : ndarray of shape (n_samples,)
         ``r_i`` with per-row gradient ``g_i = r_i x~_i`` (weights not applied).
 
@@ -91,14 +95,20 @@ class Influence:
         self.theta = theta
         self.solver = solver
         self.target_names = list(target.row_names)
-        self.target_value = np.asarray(target.value(theta), dtype=float)
-        self.utility_value = float(utility.value(theta)[0])
-        jac = np.vstack([target.jacobian(theta), utility.jacobian(theta)])
+        # both objectives' values and Jacobians: one pass over dask rows
+        value, target_jac, utility_value, utility_jac = compute(
+            *target.value_and_jacobian(theta, evaluate=False),
+            *utility.value_and_jacobian(theta, evaluate=False))
+        self.target_value = np.asarray(value, dtype=float)
+        self.utility_value = float(utility_value[0])
+        jac = np.vstack([target_jac, utility_jac])
         self.directions = solver.solve(jac.T, rtol=rtol, x0=start)  # V, (p, k + 1)
-        self.row_scales = model.row_scales(theta)
-        both = -self.row_scales[:, None] * model.design.matvec(self.directions)
-        self.f = both[:, :-1]
-        self.u = both[:, -1]
+        # kept on the workers for dask X: every weight problem reads them repeatedly
+        # (one after the other: a graph sent to a cluster holds no other's lazy part)
+        self.row_scales = persist(model.row_scales(theta))
+        self.matrix = persist(-self.row_scales[:, None] * model.design.matvec(self.directions))
+        self.f = self.matrix[:, :-1]
+        self.u = self.matrix[:, -1]
 
     def shift(self, eps):
         """First-order parameter change ``-H^{-1} sum_i eps_i g_i`` for weights ``eps``."""
@@ -106,5 +116,5 @@ class Influence:
 
     def to_frame(self, index=None):
         """A DataFrame with one row per training row and one column per target row plus utility."""
-        data = np.column_stack([self.f, self.u])
+        data = compute(self.matrix)
         return pd.DataFrame(data, index=index, columns=[*self.target_names, "utility"])

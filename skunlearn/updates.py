@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from ._dask import as_vector
+
 
 def clip_weights(eps, stacklevel=3):
     """Retraining multipliers ``max(1 + eps, 0)``, warning when any is clipped.
@@ -60,7 +62,7 @@ def newton_update(model, theta, eps):
     >>> np.round(newton_update(m, theta, eps), 8) + 0.0  # the line through the first two
     array([1., 0.])
     """
-    weights = 1.0 + np.asarray(eps, dtype=float)
+    weights = 1.0 + as_vector(eps)
     solver = weighted_hessian_solver(model, theta, weights)
     return theta - solver.solve(model.gradient(theta, weights))
 

@@ -33,6 +33,7 @@ import warnings
 
 import numpy as np
 
+from ._dask import as_vector, compute, is_dask, persist, stack_columns
 from ._linalg import psd_factor
 
 _DEGENERATE = 1e-10
@@ -55,23 +56,23 @@ def _metric_root(influence):
     metric = getattr(influence, "metric", None)
     if metric is None:
         return None
-    return np.sqrt(np.asarray(metric, dtype=float))
+    return np.sqrt(as_vector(metric))
 
 
 def _to_unit(v, root):
     if root is None:
         return v
-    scale = np.divide(1.0, root, out=np.zeros_like(root), where=root > 0)
+    scale = np.where(root > 0, 1.0 / np.where(root > 0, root, 1.0), 0.0)
     return v * (scale[:, None] if np.ndim(v) == 2 else scale)
 
 
 def _min_norm(A, b):
     """``A (A^T A)^{-1} b`` for ``A`` (n x m) of full column rank, else ``None``."""
-    M = A.T @ A
+    M = compute(A.T @ A)
     vals = np.linalg.eigvalsh(M)
     if vals.min() <= _DEGENERATE * max(vals.max(), 1e-300):
         return None
-    return A @ np.linalg.solve(M, b)
+    return persist(A @ np.linalg.solve(M, b))
 
 
 def _target_only(f, goal):
@@ -84,8 +85,8 @@ def _target_only(f, goal):
             RuntimeWarning,
             stacklevel=4,
         )
-        coef, *_ = np.linalg.lstsq(f.T @ f, goal, rcond=None)
-        eps = f @ coef
+        coef, *_ = np.linalg.lstsq(compute(f.T @ f), goal, rcond=None)
+        eps = persist(f @ coef)
     return eps
 
 
@@ -103,23 +104,24 @@ def _bounded(A, b, lo, hi, max_iter=200):
     concave and piecewise quadratic, so semismooth Newton with backtracking on it
     converges in a few steps; every step is a sum over rows.
     """
-    M = A.T @ A
+    M = compute(A.T @ A)
     scale = max(np.trace(M), 1e-300)
     mu = np.linalg.lstsq(M, b, rcond=None)[0]
 
     def dual_loss(m):  # the negated dual, to be minimised
-        return np.sum(_kappa(A @ m, lo, hi)) - b @ m
+        return float(compute(np.sum(_kappa(A @ m, lo, hi)))) - b @ m
 
     value = dual_loss(mu)
     tol = 1e-12 * max(np.linalg.norm(b), 1e-300)
     for _ in range(max_iter):
         s = A @ mu
         eps = np.clip(s, lo, hi)
-        resid = A.T @ eps - b
-        if np.linalg.norm(resid) <= tol:
-            return eps
         free = (s > lo) & (s < hi)
-        J = A[free].T @ A[free] + 1e-12 * scale * np.eye(len(b))
+        # the residual and the generalised Jacobian of the dual: one pass over the rows
+        resid, J = compute(A.T @ eps - b, (A * free[:, None]).T @ A)
+        if np.linalg.norm(resid) <= tol:
+            return persist(eps)
+        J = J + 1e-12 * scale * np.eye(len(b))
         step = np.linalg.solve(J, resid)
         t = 1.0
         while t > 1e-12:
@@ -131,8 +133,8 @@ def _bounded(A, b, lo, hi, max_iter=200):
         if t <= 1e-12:
             break
         mu, value = candidate, new_value
-    eps = np.clip(A @ mu, lo, hi)
-    if np.linalg.norm(A.T @ eps - b) > 1e-6 * max(np.linalg.norm(b), 1e-300):
+    eps = persist(np.clip(A @ mu, lo, hi))
+    if np.linalg.norm(compute(A.T @ eps - b)) > 1e-6 * max(np.linalg.norm(b), 1e-300):
         raise UnreachableTarget(
             "the target cannot be reached with weights inside the bounds"
         )
@@ -141,9 +143,10 @@ def _bounded(A, b, lo, hi, max_iter=200):
 
 def _check_bounds(bounds, n):
     lo, hi = (None, None) if bounds is None else bounds
-    lo = np.full(n, -np.inf) if lo is None else np.broadcast_to(np.asarray(lo, float), (n,))
-    hi = np.full(n, np.inf) if hi is None else np.broadcast_to(np.asarray(hi, float), (n,))
-    if np.any(lo > 1e-9) or np.any(hi < -1e-9):
+    # an open side stays a scalar (no length-n array of infinities)
+    lo = -np.inf if lo is None else np.broadcast_to(as_vector(lo), (n,))
+    hi = np.inf if hi is None else np.broadcast_to(as_vector(hi), (n,))
+    if any(compute(np.any(lo > 1e-9), np.any(hi < -1e-9))):
         raise ValueError(
             "bounds must contain 0 (the weight that leaves a row as it is): need "
             f"lower <= 0 <= upper, got {bounds!r}."
@@ -183,15 +186,18 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
     array([-1., 0.])
     """
     root = _metric_root(influence)
-    f = _to_unit(np.asarray(influence.f, dtype=float), root)
+    f = _to_unit(as_vector(influence.f), root)
     goal = np.asarray(goal, dtype=float)
     A, b = f, goal
-    if hold_utility and np.any(f):
-        u = _to_unit(np.asarray(influence.u, dtype=float), root)
-        residual = u - f @ np.linalg.lstsq(f, u, rcond=None)[0]
-        sin2 = (residual @ residual) / max(u @ u, 1e-300)
+    if hold_utility:
+        u = _to_unit(as_vector(influence.u), root)
+        # f^T f (k x k), f^T u and u^T u hold all the geometry needed: one pass
+        ff, fu, uu = compute(f.T @ f, f.T @ u, u @ u)
+    if hold_utility and np.any(ff):
+        # squared distance of u from the span of f, relative to |u|^2
+        sin2 = max(uu - fu @ np.linalg.lstsq(ff, fu, rcond=None)[0], 0.0) / max(uu, 1e-300)
         if sin2 > _UTILITY_SIN2:
-            A, b = np.column_stack([f, u]), np.append(goal, 0.0)
+            A, b = stack_columns([f, u]), np.append(goal, 0.0)
         else:
             warnings.warn(
                 "The utility influences are nearly parallel to the target influences "
@@ -254,7 +260,7 @@ def map_utility_factor(model, solver, factor):
     """
     HinvL = solver.solve(factor, rtol=1e-2)  # (p, q)
     explicit = factor.shape[1] <= _EXPLICIT_MAX_RANK and 2 * factor.shape[1] < model.n_params
-    return HinvL, model.design.matvec(HinvL) if explicit else None
+    return HinvL, persist(model.design.matvec(HinvL)) if explicit else None
 
 
 def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None,
@@ -341,12 +347,12 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     model, solver = influence.model, influence.solver
     root = _metric_root(influence)
     r = _to_unit(influence.row_scales, root)
-    f = _to_unit(np.asarray(influence.f, dtype=float), root)
+    f = _to_unit(as_vector(influence.f), root)
     goal = np.asarray(goal, dtype=float)
     n = len(f)
     lo = None
     if lower is not None:
-        lo = np.broadcast_to(np.asarray(lower, dtype=float), (n,))
+        lo = np.broadcast_to(as_vector(lower), (n,))
         lo = lo if root is None else np.where(root > 0, lo * root, 0.0)
     if utility_map is None:
         L = psd_factor(utility_hessian) if utility_factor is None else utility_factor
@@ -355,69 +361,83 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     # Y = X~ H^{-1} L itself (n x q, a few columns), cheaper and nothing p x p.
     HinvL, Y = utility_map
 
-    def W_T(v, rf):
-        """``W_f^T v`` for ``v`` of shape (n, m)."""
-        if Y is not None:
-            return Y.T @ (rf[:, None] * v)
-        return HinvL.T @ model.design.rmatvec(rf[:, None] * v)
+    def W_T(V):
+        """``L^T H^{-1} X~^T V`` for ``V`` of shape (n, m), unevaluated for dask rows."""
+        return Y.T @ V if Y is not None else HinvL.T @ model.design.rmatvec_lazy(V)
 
     def W(u, rf):
-        """``W_f u`` for ``u`` of shape (q, m)."""
-        return rf[:, None] * (Y @ u if Y is not None else model.design.matvec(HinvL @ u))
+        """``W_f u = diag(r_f) X~ H^{-1} L u`` for ``u`` of shape (q,)."""
+        return rf * (Y @ u if Y is not None else model.design.matvec(HinvL @ u))
 
-    fixed = np.zeros(n, dtype=bool)
-    e = np.zeros(n)
-    gram_all = model.design.gram(r**2) if Y is None else None
+    # With S = lam I + W_f^T W_f, the free rows' solution is
+    #   e_f = (diag(free) f mu - W_f S^{-1} (W_f^T f mu + lam W^T e_S)) / lam,
+    # where mu solves M mu = goal - f^T e_S + (W_f^T f)^T S^{-1} W^T e_S with
+    #   M = (f^T diag(free) f - (W_f^T f)^T S^{-1} W_f^T f) / lam:
+    # every sum over rows is a k- or q-column reduction, all taken in one pass.
+    e = np.zeros_like(f[:, 0])  # length n, dask for dask X
+    fixed = e != 0
+    gram_all, pinned_gram, below = None, 0.0, None
     for _ in range(max_active_sets):
-        free = (~fixed).astype(float)
+        if below is not None:  # pin the rows the last round put below their bound
+            if not is_dask(below) and not below.any():
+                break
+            next_fixed = fixed | below
+            next_e = np.where(next_fixed, np.where(below, lo, e), e)
+        else:
+            next_fixed, next_e = fixed, e
+        free = (~next_fixed).astype(float)
         rf = r * free
+        pinned = np.where(next_fixed, next_e, 0.0)
+        sums = [f.T @ (free[:, None] * f), f.T @ pinned,
+                W_T(stack_columns([rf[:, None] * f, r * pinned]))]  # W_f^T f, W^T e_S
         if Y is not None:
-            WtW = W_T(W(np.eye(Y.shape[1]), rf), rf)
+            sums.append(Y.T @ (rf[:, None] ** 2 * Y))
+        elif gram_all is None:
+            sums.append(model.design.gram_lazy(r**2))
+        else:  # only the pinned rows are summed again
+            sums.append(model.design.masked_gram_lazy(r**2, next_fixed))
+        if is_dask(below):
+            # On a cluster the last round's bound test rides along with this
+            # round's sums (one round trip a round; the final round's sums are
+            # computed in vain).
+            sums.append(below.any())
+        M, f_pinned, both, gram, *moved = compute(*sums)
+        if moved and not moved[0]:
+            break
+        fixed, e = next_fixed, next_e
+        if Y is not None:
+            WtW = gram
         else:
-            gram_free = gram_all
-            if fixed.any():  # only the pinned rows are summed again
-                pinned_rows = np.flatnonzero(fixed)
-                block = model.design.block(pinned_rows) * r[pinned_rows, None]
-                gram_free = gram_all - block.T @ block
-            WtW = HinvL.T @ gram_free @ HinvL  # (q, q), free rows only
+            if gram_all is None:
+                gram_all = gram
+            else:
+                pinned_gram = gram
+            WtW = HinvL.T @ (gram_all - pinned_gram) @ HinvL  # (q, q), free rows only
         trace = float(np.trace(WtW)) if WtW.size else 0.0
-        if not trace > 0:  # no curvature along any free direction: minimum-norm weights
-            def K_inv(v, free=free):
-                return free[:, None] * v
-        else:
+        rhs = goal - f_pinned
+        if trace > 0:
             lam = reg * trace / WtW.shape[0]
             inner_matrix = lam * np.eye(WtW.shape[0]) + WtW
-
-            def K_inv(v, rf=rf, free=free, lam=lam, inner_matrix=inner_matrix):
-                # (lam I + W_f W_f^T)^{-1} v on the free rows (zero on the pinned ones)
-                inner = np.linalg.solve(inner_matrix, W_T(v, rf))
-                return free[:, None] * (v - W(inner, rf)) / lam
-
-        pinned = np.where(fixed, e, 0.0)
-        # K_fS e_S: only the low-rank part couples free and pinned rows
-        coupling = np.zeros((n, 1))
-        if fixed.any() and trace > 0:
-            coupling = W(W_T(pinned[:, None], r), rf)
-        Kf = K_inv(f * free[:, None])
-        Kc = K_inv(coupling)[:, 0]
-        rhs = goal - f.T @ pinned + f.T @ Kc
-        M = f.T @ Kf
+            Sf = np.linalg.solve(inner_matrix, both[:, :-1])
+            Sp = np.linalg.solve(inner_matrix, both[:, -1])
+            M = (M - both[:, :-1].T @ Sf) / lam
+            rhs = rhs + both[:, :-1].T @ Sp
         if not np.any(np.abs(M) > 0):
             raise UnreachableTarget(
                 "the free rows' influences on the target are all zero"
             )
         mu = _solve_small(M, rhs, "target rows' influences")
-        e = np.where(fixed, pinned, Kf @ mu - Kc)
+        e_free = free * (f @ mu)
+        if trace > 0:
+            e_free = (e_free - W(Sf @ mu + lam * Sp, rf)) / lam
+        e = pinned + e_free
         if lo is None:
             break
-        below = ~fixed & (e < lo - 1e-12 * (1.0 + np.abs(lo)))
-        if not below.any():
-            break
-        fixed |= below
-        e = np.where(fixed, np.where(below, lo, e), e)
+        e = persist(e)  # before below, whose graph then holds none of e's lazy part
+        below = persist(~fixed & (e < lo - 1e-12 * (1.0 + np.abs(lo))))
     if lo is not None:
         e = np.maximum(e, lo)
-    return _to_unit(e, root)
+    return persist(_to_unit(e, root))
 
 
 def hard_weights(influence, goal, fraction=None, available=None, keep=None):

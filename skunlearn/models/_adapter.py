@@ -12,6 +12,8 @@ import copy
 import numpy as np
 from sklearn.base import clone
 
+from .._dask import as_vector
+
 _ADAPTERS = []
 
 
@@ -170,11 +172,11 @@ class ModelAdapter:
         return new.fit(X, y, sample_weight=sample_weight)
 
 
-def row_weights(sample_weight, n_samples):
-    """The sample weights as floats, ones when ``None``."""
+def row_weights(sample_weight, y):
+    """The sample weights as floats, ones like ``y`` when ``None`` (dask stays dask)."""
     if sample_weight is None:
-        return np.ones(n_samples)
-    return np.asarray(sample_weight, dtype=float)
+        return np.ones_like(y, dtype=float)
+    return as_vector(sample_weight)
 
 
 def coef_penalty(n_features, strength, fit_intercept):
@@ -193,8 +195,8 @@ def coef_penalty(n_features, strength, fit_intercept):
 
 
 def regression_target(y):
-    """``y`` as a float vector; a ``ValueError`` for several targets."""
-    y = np.asarray(y, dtype=float)
+    """``y`` as a float vector (dask stays dask); a ``ValueError`` for several targets."""
+    y = as_vector(y)
     if y.ndim != 1:
         raise ValueError(f"skunlearn supports one regression target; y has shape {y.shape}.")
     return y

@@ -28,7 +28,8 @@ import warnings
 
 import numpy as np
 
-from .._linalg import CGSolver, Design, SymmetricSolver
+from .._dask import as_vector, compute, is_dask, make_design, persist
+from .._linalg import CGSolver, SymmetricSolver
 
 
 class LinearModel:
@@ -64,9 +65,10 @@ class LinearModel:
     """
 
     def __init__(self, X, y, sample_weight, loss, loss_scale, penalty, fit_intercept):
-        self.design = Design(X, fit_intercept)
-        self.y = np.asarray(y, dtype=float)
-        self.sample_weight = np.asarray(sample_weight, dtype=float)
+        self.design = make_design(X, fit_intercept)
+        # length-n vectors stay dask arrays for dask X (see skunlearn._dask)
+        self.y = as_vector(y)
+        self.sample_weight = as_vector(sample_weight)
         self.loss = loss
         self.loss_scale = float(loss_scale)
         self.penalty = np.asarray(penalty, dtype=float)
@@ -88,7 +90,8 @@ class LinearModel:
         """
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.sample_weight = self.sample_weight * np.asarray(weights, dtype=float)
+        new.sample_weight = persist(self.sample_weight * as_vector(weights))
+        new._gradient_cache = None
         return new
 
     def _sw(self, weights):
@@ -98,11 +101,19 @@ class LinearModel:
         """Linear scores ``z = X~ theta`` of the training rows."""
         return self.design.matvec(theta)
 
+    # (theta bytes, weights, X~^T r) from the last objective on dask rows
+    _gradient_cache = None
+
     def objective(self, theta, weights=None):
         """Training objective ``L(theta)`` with rows reweighted by ``weights``."""
         z = self.scores(theta)
-        data = self.loss_scale * np.dot(self._sw(weights), self.loss.value(z, self.y))
-        return data + 0.5 * np.dot(self.penalty, theta**2)
+        data = np.dot(self._sw(weights), self.loss.value(z, self.y))
+        if is_dask(data):
+            # On a cluster a round trip costs more than one more sum in the same
+            # pass: the gradient comes along, for the line search that accepts theta.
+            data, grad = compute(data, self.design.rmatvec_lazy(self.row_scales(theta, weights)))
+            self._gradient_cache = (np.asarray(theta, dtype=float).tobytes(), weights, grad)
+        return float(self.loss_scale * data) + 0.5 * np.dot(self.penalty, theta**2)
 
     def row_scales(self, theta, weights=None):
         """``r_i`` with per-row gradient ``g_i = r_i x~_i`` (``r = c s l'(z)``)."""
@@ -116,6 +127,10 @@ class LinearModel:
 
     def gradient(self, theta, weights=None):
         """``grad L(theta) = sum_i g_i + P theta``."""
+        cached = self._gradient_cache
+        if (cached is not None and cached[1] is weights
+                and cached[0] == np.asarray(theta, dtype=float).tobytes()):
+            return cached[2] + self.penalty * theta
         return self.design.rmatvec(self.row_scales(theta, weights)) + self.penalty * theta
 
     # Whether Hessians are used through products only (conjugate gradients), for

@@ -114,7 +114,7 @@ class GLMAdapter(LeastSquaresAdapter):
                 f"{type(est).__name__} (power={power:g}) needs {need} targets; y has "
                 f"minimum {y.min():g}."
             )
-        sw = row_weights(sample_weight, len(y))
+        sw = row_weights(sample_weight, y)
         penalty = coef_penalty(X.shape[1], cls._alpha(est), est.fit_intercept)
         return LinearModel(
             X, y, sw, HalfTweedieLoss(power), 1.0 / sw.sum(), penalty, est.fit_intercept)

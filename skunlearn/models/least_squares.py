@@ -89,6 +89,6 @@ class LeastSquaresAdapter(ModelAdapter):
         est = _unwrap(estimator)
         cls.check_params(est)
         y = regression_target(y)
-        sw = row_weights(sample_weight, len(y))
+        sw = row_weights(sample_weight, y)
         penalty = coef_penalty(X.shape[1], 2.0 * cls._alpha(est), est.fit_intercept)
         return LinearModel(X, y, sw, SquaredLoss(), 1.0, penalty, est.fit_intercept)

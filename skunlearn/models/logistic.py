@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.class_weight import compute_class_weight
 
+from .._dask import compute, is_dask
 from ..losses import LogisticLoss
 from ._adapter import ModelAdapter, _unwrap, check_binary, register_adapter, row_weights
 from ._base import LinearModel
@@ -58,14 +59,24 @@ def _class_weights(est, y01, sample_weight):
     kwargs = {}
     if "sample_weight" in inspect.signature(compute_class_weight).parameters:
         kwargs["sample_weight"] = sample_weight
+    rows = y01
+    if is_dask(y01):
+        if "sample_weight" not in kwargs:
+            raise ValueError("class_weight with dask data needs a scikit-learn whose "
+                             "compute_class_weight accepts sample_weight.")
+        # the weighted count of each class is all compute_class_weight reads from the
+        # rows: two "rows" weighted by those counts give the same class weights
+        rows = classes
+        kwargs["sample_weight"] = np.asarray(compute(
+            np.sum(sample_weight * (1.0 - y01)), np.sum(sample_weight * y01)), dtype=float)
     cw_param = est.class_weight
     if isinstance(cw_param, dict):  # keys are the user's labels; re-key to 0/1
         cw_param = {
             float(k): cw_param.get(label, 1.0)
             for k, label in zip(classes, est.classes_)
         }
-    weights = compute_class_weight(cw_param, classes=classes, y=y01, **kwargs)
-    return weights[y01.astype(int)]
+    weights = compute_class_weight(cw_param, classes=classes, y=rows, **kwargs)
+    return np.where(y01 > 0.5, weights[1], weights[0])  # weights[y01], dask too
 
 
 @register_adapter
@@ -118,11 +129,11 @@ class LogisticRegressionAdapter(ModelAdapter):
     def encode_target(cls, estimator, y):
         """Map labels to 0/1 (1 for ``classes_[1]``); unknown labels raise."""
         classes = _unwrap(estimator).classes_
-        y = np.asarray(y)
+        y = y if is_dask(y) else np.asarray(y)
         unknown = ~np.isin(y, classes)
-        if unknown.any():
+        if compute(unknown.any()):
             raise ValueError(
-                f"y has labels {np.unique(y[unknown]).tolist()} that the model was not "
+                f"y has labels {np.unique(compute(y[unknown])).tolist()} that the model was not "
                 f"fitted on (classes_={classes.tolist()})."
             )
         return (y == classes[1]).astype(float)
@@ -133,7 +144,7 @@ class LogisticRegressionAdapter(ModelAdapter):
         cls.check_params(est)
         y01 = cls.encode_target(est, y)
         n_features = X.shape[1]
-        sw = row_weights(sample_weight, len(y01))
+        sw = row_weights(sample_weight, y01)
         sw = sw * _class_weights(est, y01, sw)
         if cls._penalty(est) is None:
             scale, penalty = 1.0, np.zeros(n_features + int(est.fit_intercept))

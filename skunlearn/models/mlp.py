@@ -142,7 +142,7 @@ class _OutputLayerAdapter(ModelAdapter):
         else:
             y = regression_target(y)
             loss, scale = SquaredLoss(), 0.5  # MLPRegressor's loss is half the squared error
-        sw = row_weights(sample_weight, len(y))
+        sw = row_weights(sample_weight, y)
         penalty = coef_penalty(A.shape[1], est.alpha, True)
         return LinearModel(A, y, sw, loss, scale, penalty, True)
 

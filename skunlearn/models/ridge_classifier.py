@@ -65,7 +65,7 @@ class RidgeClassifierAdapter(LogisticRegressionAdapter):
         est = _unwrap(estimator)
         cls.check_params(est)
         y01 = cls.encode_target(est, y)
-        sw = row_weights(sample_weight, len(y01))
+        sw = row_weights(sample_weight, y01)
         if est.class_weight:
             sw = sw * compute_sample_weight(est.class_weight, np.asarray(y))
         penalty = coef_penalty(X.shape[1], 2.0 * LeastSquaresAdapter._alpha(est),

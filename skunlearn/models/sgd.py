@@ -120,7 +120,7 @@ class SGDClassifierAdapter(LogisticRegressionAdapter):
         est = _unwrap(estimator)
         cls.check_params(est)
         y01 = cls.encode_target(est, y)
-        sw = row_weights(sample_weight, len(y01))
+        sw = row_weights(sample_weight, y01)
         # SGD's "balanced" counts rows, not sample weights
         sw = sw * _class_weights(est, y01, None)
         penalty = coef_penalty(X.shape[1], _penalty(est), est.fit_intercept)
@@ -171,7 +171,7 @@ class SGDRegressorAdapter(ModelAdapter):
         est = _unwrap(estimator)
         cls.check_params(est)
         y = regression_target(y)
-        sw = row_weights(sample_weight, len(y))
+        sw = row_weights(sample_weight, y)
         penalty = coef_penalty(X.shape[1], _penalty(est), est.fit_intercept)
         # SquaredLoss is (y - z)^2, SGD's is half that
         return LinearModel(X, y, sw, SquaredLoss(), 0.5 / len(y), penalty, est.fit_intercept)

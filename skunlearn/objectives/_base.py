@@ -8,6 +8,8 @@ bound objectives, so a new objective is one new class.
 
 import numpy as np
 
+from .._dask import as_vector, compute
+
 
 class BoundObjective:
     """An objective evaluated on fixed data: ``value`` and ``jacobian`` of ``theta``.
@@ -40,6 +42,11 @@ class BoundObjective:
     def jacobian(self, theta):
         """``dF/dtheta``, shape (k, n_params)."""
         raise NotImplementedError
+
+    def value_and_jacobian(self, theta, evaluate=True):
+        """``(value, jacobian)``; ``evaluate=False`` may leave sums over dask rows
+        unevaluated, to be computed together with others."""
+        return self.value(theta), self.jacobian(theta)
 
 
 class Objective:
@@ -135,7 +142,7 @@ class LinearStatisticObjective(BoundObjective):
 
     def __init__(self, design, y, coefficients, statistic, loss, row_names):
         self.design = design
-        self.y = np.asarray(y, dtype=float)
+        self.y = as_vector(y)
         self.coefficients = coefficients
         self.statistic = statistic
         self.loss = loss
@@ -146,10 +153,16 @@ class LinearStatisticObjective(BoundObjective):
             return self.loss.predict(z), self.loss.predict_derivative(z)
         return self.loss.value(z, self.y), self.loss.derivative(z, self.y)
 
-    def value(self, theta):
+    def value(self, theta, evaluate=True):
         phi, _ = self._phi(self.design.matvec(theta))
-        return self.coefficients.T @ phi
+        value = self.coefficients.T @ phi
+        return compute(value) if evaluate else value
 
     def jacobian(self, theta):
-        _, dphi = self._phi(self.design.matvec(theta))
-        return self.design.rmatvec(self.coefficients * dphi[:, None]).T
+        return self.value_and_jacobian(theta)[1]
+
+    def value_and_jacobian(self, theta, evaluate=True):
+        phi, dphi = self._phi(self.design.matvec(theta))
+        parts = (self.coefficients.T @ phi,
+                 self.design.rmatvec_lazy(self.coefficients * dphi[:, None]).T)
+        return compute(*parts) if evaluate else parts

@@ -34,6 +34,7 @@ what ``predict`` returns) and ``error_rate_parity`` parity of the per-row loss
 
 import numpy as np
 
+from .._dask import as_vector, compute, persist, stack_columns
 from .._linalg import psd_factor
 from ._base import LinearStatisticObjective, Objective
 
@@ -85,7 +86,7 @@ class GroupParity(Objective):
 
     def bind(self, design, y, groups, loss, sample_weight=None):
         codes, labels = groups
-        w = np.ones(len(codes)) if sample_weight is None else np.asarray(sample_weight, float)
+        w = design.zeros() + 1.0 if sample_weight is None else as_vector(sample_weight)
         n_groups = len(labels)
         if n_groups < 2:
             raise ValueError(
@@ -96,11 +97,15 @@ class GroupParity(Objective):
         for subset in self.subsets:
             prefix, label = _SUBSETS[subset]
             in_subset = (w > 0) if label is None else (y == label) & (w > 0)
-            if not in_subset.any():
+            # row counts and weights per group (one pass over dask rows)
+            counts, sizes = compute(
+                np.bincount(codes, weights=in_subset * 1.0, minlength=n_groups),
+                np.bincount(codes, weights=in_subset * w, minlength=n_groups),
+            )
+            if not counts.any():
                 raise ValueError(
                     f"{self.name} needs evaluation rows with y = {label:g}; there are none."
                 )
-            counts = np.bincount(codes[in_subset], minlength=n_groups)
             empty = [labels[g] for g in range(n_groups) if counts[g] == 0]
             if empty:
                 where = "" if label is None else f" with y = {label:g}"
@@ -108,20 +113,19 @@ class GroupParity(Objective):
                     f"{self.name} needs every group to have evaluation rows{where}; "
                     f"group(s) {empty} have none."
                 )
-            overall = in_subset * w / np.sum(in_subset * w)
+            overall = in_subset * w / sizes.sum()
             # The deviations sum to zero with the group weights, so one row is implied
             # by the others. Dropping the largest group's row keeps it small whenever
             # the kept rows are: dropping a small group's row would multiply the kept
             # rows' residuals by (largest / small) in the one left implicit.
-            sizes = np.bincount(codes[in_subset], weights=w[in_subset], minlength=n_groups)
             implied = int(np.flatnonzero(sizes == sizes.max())[-1])
             for g in (g for g in range(n_groups) if g != implied):
                 member = (in_subset & (codes == g)) * w
-                columns.append(member / member.sum() - overall)
+                columns.append(member / sizes[g] - overall)
                 tag = f"{prefix}:" if prefix else ""
                 names.append(f"{self.name}[{tag}{labels[g]}]")
         return LinearStatisticObjective(
-            design, y, np.column_stack(columns), self.statistic, loss, names
+            design, y, persist(stack_columns(columns)), self.statistic, loss, names
         )
 
 
@@ -171,21 +175,36 @@ class GroupParity(Objective):
         >>> get_objective("demographic_parity").hard_metric(y, pred, codes, 2)
         0.666...
         """
-        y = np.asarray(y, dtype=float)
-        y_pred = np.asarray(y_pred, dtype=float)
-        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        return self.metric_from_sums(compute(*self.metric_sums(
+            y, y_pred, codes, n_groups, sample_weight, is_classifier)))
+
+    def metric_sums(self, y, y_pred, codes, n_groups, sample_weight=None, is_classifier=True):
+        """The sums over rows :meth:`hard_metric` needs, unevaluated for dask rows.
+
+        Per subset, the weight of each group and the weighted sum of its statistic
+        (a flat list, two arrays per subset) for :meth:`metric_from_sums`.
+        """
+        y, y_pred = as_vector(y), as_vector(y_pred)
+        w = np.ones_like(y) if sample_weight is None else as_vector(sample_weight)
         if self.statistic == "prediction":
             stat = y_pred
         elif is_classifier:
             stat = (y_pred != y).astype(float)
         else:
             stat = (y - y_pred) ** 2
-        worst = 0.0
+        sums_by_subset = []
         for subset in self.subsets:
             label = _SUBSETS[subset][1]
             rows = (w > 0) if label is None else (w > 0) & (y == label)
-            totals = np.bincount(codes[rows], weights=w[rows], minlength=n_groups)
-            sums = np.bincount(codes[rows], weights=(w * stat)[rows], minlength=n_groups)
+            sums_by_subset += [np.bincount(codes, weights=rows * w, minlength=n_groups),
+                               np.bincount(codes, weights=rows * w * stat, minlength=n_groups)]
+        return sums_by_subset
+
+    @staticmethod
+    def metric_from_sums(sums_by_subset):
+        """:meth:`hard_metric` from the evaluated :meth:`metric_sums`."""
+        worst = 0.0
+        for totals, sums in zip(sums_by_subset[::2], sums_by_subset[1::2]):
             present = totals > 0
             if present.sum() >= 2:
                 means = sums[present] / totals[present]
@@ -213,10 +232,9 @@ class EvaluationLoss(Objective):
     needs_groups = False
 
     def bind(self, design, y, groups, loss, sample_weight=None):
-        n = design.n_samples
-        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+        w = design.zeros() + 1.0 if sample_weight is None else as_vector(sample_weight)
         return _BoundEvaluationLoss(
-            design, y, (w / w.sum())[:, None], "loss", loss, ["utility"]
+            design, y, persist(w[:, None] / compute(w.sum())), "loss", loss, ["utility"]
         )
 
 

@@ -20,6 +20,7 @@ set of adversarial examples). It needs no sensitive features.
 
 import numpy as np
 
+from .._dask import as_vector, compute
 from ._base import BoundObjective, Objective
 
 
@@ -55,8 +56,7 @@ class Robustness(Objective):
     def bind(self, design, y, groups, loss, sample_weight=None):
         if not self.radius > 0:
             raise ValueError(f"radius must be positive, got {self.radius!r}.")
-        n = design.n_samples
-        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+        w = design.zeros() + 1.0 if sample_weight is None else as_vector(sample_weight)
         return _BoundRobustness(design, y, loss, float(self.radius), w / w.sum())
 
     def __repr__(self):
@@ -65,7 +65,7 @@ class Robustness(Objective):
 
 class _BoundRobustness(BoundObjective):
     def __init__(self, design, y, loss, radius, mean_weights):
-        self.design, self.y, self.loss, self.radius = design, np.asarray(y, float), loss, radius
+        self.design, self.y, self.loss, self.radius = design, as_vector(y), loss, radius
         self.mean_weights = mean_weights
         self.row_names = [f"robustness[r={radius:g}]"]
         self.d = design.n_features
@@ -83,12 +83,12 @@ class _BoundRobustness(BoundObjective):
 
     def value(self, theta):
         z, _, adv, _, _ = self._parts(theta)
-        return np.array([self.mean_weights @ (adv - self.loss.value(z, self.y))])
+        return np.array([compute(self.mean_weights @ (adv - self.loss.value(z, self.y)))])
 
     def jacobian(self, theta):
         z, norm, _, dz_adv, dnorm = self._parts(theta)
         w = self.mean_weights
         grad = self.design.rmatvec(w * (dz_adv - self.loss.derivative(z, self.y)))
         if norm > 0:
-            grad[: self.d] += (w @ dnorm) * theta[: self.d] / norm
+            grad[: self.d] += compute(w @ dnorm) * theta[: self.d] / norm
         return grad[None, :]
