@@ -524,6 +524,35 @@ def protocol_table(part):
         "train_accuracy": "training accuracy (selection)", "n_warnings": "warnings"})
 
 
+def cell_tables(results):
+    """One markdown table per (dataset, objective, bound) cell."""
+    lines = []
+    for (dataset, objective, bound), part in results.groupby(
+            ["dataset", "objective", "bound"], sort=False):
+        lines += [f"## {dataset}, {objective}, B={bound:g} "
+                  f"(test majority rate {part['majority'].iloc[0]:.4f})", "",
+                  markdown_table(protocol_table(part)), ""]
+    return lines
+
+
+def warnings_and_errors(results, errors):
+    """The distinct warnings of every fit and the errors, as markdown sections."""
+    lines = []
+    warned = results[results.get("n_warnings", pd.Series(0, index=results.index)).fillna(0) > 0]
+    if len(warned):
+        lines += ["", "## Warnings emitted (distinct, per fit)", ""]
+        for _, r in warned.iterrows():
+            text = r["warning_text"]
+            lines.append(f"- {r['dataset']}, {r['objective']}, B={r['bound']:g}, "
+                         f"{r['method']}: {text[:600]}{'…' if len(text) > 600 else ''}")
+    if len(errors):
+        lines += ["", "## Errors", ""]
+        for _, e in errors.iterrows():
+            lines.append(f"- {e['dataset']}, {e['objective']}, B={e['bound']:g}, "
+                         f"{e['method']}: {e['error']} ({e['where']})")
+    return lines
+
+
 def closing_note(results):
     lines = ["## Closing note", ""]
     skun = "skunlearn default (curvature/path)"
@@ -633,24 +662,9 @@ def protocol(names):
         markdown_table(summary),
         "",
     ]
-    for (dataset, objective, bound), part in results.groupby(
-            ["dataset", "objective", "bound"], sort=False):
-        lines += [f"## {dataset}, {objective}, B={bound:g} "
-                  f"(test majority rate {part['majority'].iloc[0]:.4f})", "",
-                  markdown_table(protocol_table(part)), ""]
+    lines += cell_tables(results)
     lines += closing_note(results)
-    warned = results[results.get("n_warnings", pd.Series(0, index=results.index)).fillna(0) > 0]
-    if len(warned):
-        lines += ["", "## Warnings emitted (distinct, per fit)", ""]
-        for _, r in warned.iterrows():
-            text = r["warning_text"]
-            lines.append(f"- {r['dataset']}, {r['objective']}, B={r['bound']:g}, "
-                         f"{r['method']}: {text[:600]}{'…' if len(text) > 600 else ''}")
-    if len(errors):
-        lines += ["", "## Errors", ""]
-        for _, e in errors.iterrows():
-            lines.append(f"- {e['dataset']}, {e['objective']}, B={e['bound']:g}, "
-                         f"{e['method']}: {e['error']} ({e['where']})")
+    lines += warnings_and_errors(results, errors)
     write("frontier_protocol", "User protocol: a difference bound, chosen on training data",
           lines)
 
@@ -734,22 +748,8 @@ def mlp_protocol(names):
         "(cross-fitted for skunlearn; in-sample for the others).",
         "",
     ]
-    for (dataset, objective, bound), part in results.groupby(
-            ["dataset", "objective", "bound"], sort=False):
-        lines += [f"## {dataset}, {objective}, B={bound:g} "
-                  f"(test majority rate {part['majority'].iloc[0]:.4f})", "",
-                  markdown_table(protocol_table(part)), ""]
-    warned = results[results.get("n_warnings", pd.Series(0, index=results.index)).fillna(0) > 0]
-    if len(warned):
-        lines += ["## Warnings emitted (distinct, per fit)", ""]
-        for _, r in warned.iterrows():
-            text = r["warning_text"]
-            lines.append(f"- B={r['bound']:g}, {r['method']}: "
-                         f"{text[:400]}{'…' if len(text) > 400 else ''}")
-    if len(errors):
-        lines += ["", "## Errors", ""]
-        for _, e in errors.iterrows():
-            lines.append(f"- B={e['bound']:g}, {e['method']}: {e['error']} ({e['where']})")
+    lines += cell_tables(results)
+    lines += warnings_and_errors(results, errors)
     write("frontier_mlp", "User protocol on a neural network: the output layer", lines)
 
 
