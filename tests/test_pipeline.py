@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.frozen import FrozenEstimator
@@ -163,6 +164,18 @@ def test_sample_weight_reaches_every_step_that_takes_it():
     repeated = SoftUnlearner(make_pipeline(StandardScaler(), LogisticRegression())).fit(
         X[rep], y[rep], sensitive_features=A[rep])
     np.testing.assert_allclose(su.coef_, repeated.coef_, rtol=1e-6)
+
+
+def test_sample_weight_with_metadata_routing_goes_where_requested():
+    X, y, A = make_group_data(n=300, seed=5)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    with config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=True),
+                             LogisticRegression().set_fit_request(sample_weight=True))
+        routed = SoftUnlearner(pipe).fit(X, y, sensitive_features=A, sample_weight=sw)
+    plain = SoftUnlearner(make_pipeline(StandardScaler(), LogisticRegression())).fit(
+        X, y, sensitive_features=A, sample_weight=sw)
+    np.testing.assert_allclose(routed.coef_, plain.coef_, rtol=0, atol=1e-10)
 
 
 def test_mlp_last_step_composes_with_its_hidden_layers():
