@@ -14,8 +14,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_samples,
     check_array,
+    check_consistent_length,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -38,8 +41,8 @@ from .frontier import (
     make_folds,
     select_point,
 )
-from .models import adapter_for
 from .models._adapter import _unwrap
+from .models.pipeline import Composite, final_adapter, final_step, fit_params, is_pipeline
 from .objectives import EvaluationLoss, get_objective
 from .updates import refit_update
 
@@ -63,6 +66,20 @@ def _estimator_has(attr):
 
 def _is_frozen(estimator):
     return type(estimator).__name__ == "FrozenEstimator"
+
+
+def _is_2d(X):
+    """Whether X has two axes: only then are its features counted and named.
+
+    Any other X is left to a pipeline's first step, whose error says how to reshape it.
+    """
+    shape = getattr(X, "shape", None)
+    if shape is None:  # a list, or an object with __array__ only
+        try:
+            shape = np.asarray(X).shape
+        except ValueError:  # ragged rows: let the feature count report them
+            return True
+    return len(shape) == 2
 
 
 # How far past the surrogate's zero a difference_bound path may go: strength 1.5
@@ -108,9 +125,13 @@ class SoftUnlearner(BaseEstimator):
         a binary ``RidgeClassifier``, or the output layer of a binary
         ``MLPClassifier`` or single-output ``MLPRegressor`` (last-layer
         influences); see :func:`skunlearn.supported_estimators` and
-        :mod:`skunlearn.models`. An unfitted estimator is cloned and fitted in
-        :meth:`fit`; wrap a fitted one in :class:`sklearn.frozen.FrozenEstimator`
-        to correct it without refitting.
+        :mod:`skunlearn.models`. Or a :class:`~sklearn.pipeline.Pipeline` whose
+        last step is one of these: the other steps are a fixed transform,
+        applied once to the training (and ``eval_set``) rows, and the last step
+        is corrected on its output (:mod:`skunlearn.models.pipeline`). An
+        unfitted estimator is cloned and fitted in :meth:`fit`; wrap a fitted
+        one in :class:`sklearn.frozen.FrozenEstimator` to correct it without
+        refitting.
     objective : str or Objective, default="demographic_parity"
         Target to drive to zero: ``"demographic_parity"``,
         ``"equal_opportunity"`` (true positive rate parity),
@@ -187,14 +208,17 @@ class SoftUnlearner(BaseEstimator):
     Attributes
     ----------
     estimator_ : estimator
-        Fitted estimator of the wrapped class carrying the corrected coefficients.
+        Fitted estimator of the wrapped class carrying the corrected coefficients;
+        for a pipeline, a copy of it whose last step carries them.
     original_estimator_ : estimator
-        The fitted model before unlearning (for a FrozenEstimator, its inner
-        model, never modified).
+        The fitted model (or pipeline) before unlearning (for a FrozenEstimator,
+        its inner model, never modified).
     coef_ : ndarray
-        Corrected coefficients (``estimator_.coef_``).
+        Corrected coefficients (``estimator_.coef_``; of the last step for a
+        pipeline).
     intercept_ : ndarray or float
-        Corrected intercept (``estimator_.intercept_``).
+        Corrected intercept (``estimator_.intercept_``; of the last step for a
+        pipeline).
     classes_ : ndarray of shape (2,)
         Class labels (classifiers only).
     weights_ : ndarray or pandas.Series of shape (n_samples,)
@@ -272,6 +296,20 @@ class SoftUnlearner(BaseEstimator):
     >>> row = bounded.frontier_.loc[bounded.selected_step_]
     >>> bool(row["metric"] <= 0.05), bool(row["score"] > row["metric"])
     (True, True)
+
+    A pipeline: its last step is corrected, its scaler applied once and kept.
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    >>> piped = SoftUnlearner(pipe).fit(X, y, sensitive_features=A)
+    >>> piped.estimator_                                  # a corrected copy of pipe
+    Pipeline(steps=[('standardscaler', StandardScaler()),
+                    ('logisticregression', LogisticRegression())])
+    >>> scaled = StandardScaler().fit_transform(X)
+    >>> direct = SoftUnlearner(LogisticRegression()).fit(scaled, y, sensitive_features=A)
+    >>> bool(np.allclose(piped.coef_, direct.coef_, rtol=0, atol=1e-10))
+    True
     """
 
     def __init__(
@@ -313,13 +351,13 @@ class SoftUnlearner(BaseEstimator):
     def _check_params(self):
         if self.solver not in ("auto", "direct", "cg"):
             raise ValueError(f"solver must be 'auto', 'direct' or 'cg', got {self.solver!r}.")
-        adapter = adapter_for(self.estimator)
-        adapter.check_params(self.estimator)
+        adapter = final_adapter(self.estimator)
+        adapter.check_params(final_step(self.estimator))
         objective = get_objective(self.objective)
         if objective.classifier_only and not adapter.is_classifier:
             raise ValueError(
                 f"objective={objective.name!r} compares class-conditional rates and "
-                f"needs a classifier; {type(_unwrap(self.estimator)).__name__} is a "
+                f"needs a classifier; {type(final_step(self.estimator)).__name__} is a "
                 "regressor (use 'demographic_parity' or 'error_rate_parity')."
             )
         if self.weighting not in WEIGHTINGS:
@@ -379,7 +417,11 @@ class SoftUnlearner(BaseEstimator):
     def _check_dask(self, adapter, n_features, eval_set):
         """Refuse, before any pass over the rows, what dask input does not support."""
         unsupported = []
-        if adapter.__name__ not in _DASK_ADAPTERS:
+        if is_pipeline(self.estimator):
+            unsupported.append(
+                "a Pipeline (its transformers run in memory: transform the dask rows "
+                "first and wrap the fitted final step in a FrozenEstimator)")
+        elif adapter.__name__ not in _DASK_ADAPTERS:
             unsupported.append(
                 f"{type(_unwrap(self.estimator)).__name__} (dask input is supported for "
                 "LogisticRegression, Ridge and LinearRegression)")
@@ -411,13 +453,24 @@ class SoftUnlearner(BaseEstimator):
                 is_classifier=adapter.is_classifier, needs_groups=objective.needs_groups,
                 reset=reset,
             )
-        X, y = validate_data(
-            self, X, y, reset=reset, accept_sparse="csr", dtype=np.float64,
-            y_numeric=not adapter.is_classifier,
-        )
-        if X.shape[0] < 2:
+        if is_pipeline(self.estimator):
+            # the pipeline's own steps take X as it is (DataFrames with string
+            # columns, ...); only its shape and column names are recorded here
+            X, y = validate_data(self, X, y, reset=reset, skip_check_array=True,
+                                 ensure_2d=_is_2d(X))
+            y = column_or_1d(check_array(
+                y, ensure_2d=False, dtype=None if adapter.is_classifier else np.float64,
+                input_name="y"), warn=True)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self, X, y, reset=reset, accept_sparse="csr", dtype=np.float64,
+                y_numeric=not adapter.is_classifier,
+            )
+        n_samples = _num_samples(X)
+        if n_samples < 2:
             raise ValueError(
-                f"SoftUnlearner needs at least 2 samples to unlearn, got n_samples={X.shape[0]}."
+                f"SoftUnlearner needs at least 2 samples to unlearn, got n_samples={n_samples}."
             )
         if adapter.is_classifier:
             kind = type_of_target(y, input_name="y", raise_unknown=True)
@@ -439,7 +492,7 @@ class SoftUnlearner(BaseEstimator):
                 )
         groups = None
         if objective.needs_groups:
-            groups = encode_groups(sensitive_features, X.shape[0])
+            groups = encode_groups(sensitive_features, n_samples)
         return X, y, groups, sample_weight
 
     def _validate_eval(self, eval_set, adapter, objective):
@@ -460,12 +513,11 @@ class SoftUnlearner(BaseEstimator):
                     "pass eval_set=(X_eval, y_eval, sensitive_features_eval)."
                 )
             return X_eval, y_eval, groups
-        X_eval = validate_data(self, eval_set[0], reset=False, accept_sparse="csr", dtype=np.float64)
+        X_eval = self._validate_input(eval_set[0])
+        n_eval = _num_samples(X_eval)
         y_eval = check_array(eval_set[1], ensure_2d=False, dtype=None, input_name="y_eval")
-        if len(y_eval) != X_eval.shape[0]:
-            raise ValueError(
-                f"eval_set has {X_eval.shape[0]} rows of X but {len(y_eval)} labels."
-            )
+        if len(y_eval) != n_eval:
+            raise ValueError(f"eval_set has {n_eval} rows of X but {len(y_eval)} labels.")
         groups = None
         if objective.needs_groups:
             if len(eval_set) < 3:
@@ -473,8 +525,15 @@ class SoftUnlearner(BaseEstimator):
                     f"objective={objective.name!r} needs the evaluation rows' groups: "
                     "pass eval_set=(X_eval, y_eval, sensitive_features_eval)."
                 )
-            groups = encode_groups(eval_set[2], X_eval.shape[0])
+            groups = encode_groups(eval_set[2], n_eval)
         return X_eval, y_eval, groups
+
+    def _validate_input(self, X):
+        """X checked against the fitted feature count/names; a pipeline's X left as it is."""
+        if is_pipeline(self.estimator):
+            return validate_data(self, X, reset=False, skip_check_array=True,
+                                 ensure_2d=_is_2d(X))
+        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64)
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X, y, sensitive_features=None, sample_weight=None, eval_set=None):
@@ -517,11 +576,12 @@ class SoftUnlearner(BaseEstimator):
                     "pass the unfitted estimator itself to have SoftUnlearner fit it."
                 ) from exc
             original = self.estimator.estimator
-            n_expected = getattr(original, "n_features_in_", Xv.shape[1])
-            if n_expected != Xv.shape[1]:
+            n_seen = getattr(self, "n_features_in_", None)  # None: X not 2-D (pipelines)
+            n_expected = getattr(original, "n_features_in_", n_seen)
+            if n_seen is not None and n_expected != n_seen:
                 raise ValueError(
-                    f"X has {Xv.shape[1]} features but the frozen model was fitted "
-                    f"on {n_expected}."
+                    f"X has {n_seen} features but the frozen model was "
+                    f"fitted on {n_expected}."
                 )
         elif is_dask(Xv):
             raise TypeError(
@@ -531,8 +591,7 @@ class SoftUnlearner(BaseEstimator):
                 "polishes it to the exact optimum on all the dask rows."
             )
         else:
-            kwargs = {} if sw is None else {"sample_weight": sw}
-            original = clone(self.estimator).fit(Xv, yv, **kwargs)
+            original = clone(self.estimator).fit(Xv, yv, **fit_params(self.estimator, sw))
         self.original_estimator_ = original
         return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective)
 
@@ -558,7 +617,10 @@ class SoftUnlearner(BaseEstimator):
         return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective)
 
     def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective):
-        original = self.original_estimator_
+        # a pipeline's fixed transform is applied here, once: from now on X is the
+        # final step's input and ``original`` the final step (see models.pipeline)
+        parts = Composite.of(self.original_estimator_)
+        original, X = parts.final, parts.features(X)
         model = adapter.build(original, X, y, sample_weight)
         model.hessian_free = self._hessian_free(model.n_params)
         # step 0 of the frontier is the user's model exactly; the path starts from
@@ -576,7 +638,8 @@ class SoftUnlearner(BaseEstimator):
             eval_weights = sample_weight
         else:
             X_eval, y_raw, eval_groups = self._validate_eval(eval_set, adapter, objective)
-            eval_design = make_design(adapter.features(original, X_eval), model.fit_intercept)
+            eval_design = make_design(adapter.features(original, parts.features(X_eval)),
+                                      model.fit_intercept)
             y_eval = (
                 adapter.encode_target(original, y_raw)
                 if adapter.is_classifier else as_vector(y_raw)
@@ -762,15 +825,14 @@ class SoftUnlearner(BaseEstimator):
             )
         point = self._points[int(step)]
         self.selected_step_ = int(step)
-        self.estimator_ = self._adapter().with_parameters(self.original_estimator_, point.theta)
+        parts = Composite.of(self.original_estimator_)
+        self.estimator_ = parts.assemble(
+            final_adapter(self.estimator).with_parameters(parts.final, point.theta))
         self.weights_ = _with_index(point.eps, self._index)
         self.objective_after_ = pd.Series(
             point.target, index=self._target_names, name="after")
         self.utility_after_ = float(self.frontier_["utility"].iloc[int(step)])
         return self
-
-    def _adapter(self):
-        return adapter_for(self.estimator)
 
     # ---------------------------------------------------------------- warnings
     def _warn_polish(self, info, original):
@@ -858,13 +920,15 @@ class SoftUnlearner(BaseEstimator):
     # ------------------------------------------------------------- prediction
     @property
     def coef_(self):
+        """Corrected coefficients (of a pipeline's last step)."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.coef_
+        return final_step(self.estimator_).coef_
 
     @property
     def intercept_(self):
+        """Corrected intercept (of a pipeline's last step)."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.intercept_
+        return final_step(self.estimator_).intercept_
 
     @property
     def classes_(self):
@@ -875,7 +939,7 @@ class SoftUnlearner(BaseEstimator):
     def _inner_input(self, X):
         """Validate X against the fitted feature count/names, then hand it on."""
         check_is_fitted(self, "estimator_")
-        Xv = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64)
+        Xv = self._validate_input(X)
         # A frozen model fitted on a DataFrame expects its feature names back.
         if hasattr(self.estimator_, "feature_names_in_") and hasattr(X, "columns"):
             return X
@@ -936,7 +1000,9 @@ class SoftUnlearner(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(_unwrap(self.estimator))
+        # the corrected model decides what is predicted; a pipeline's first steps
+        # decide which inputs are accepted
+        inner = get_tags(final_step(self.estimator))
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = deepcopy(inner.classifier_tags)
         tags.regressor_tags = deepcopy(inner.regressor_tags)
@@ -945,5 +1011,5 @@ class SoftUnlearner(BaseEstimator):
             tags.classifier_tags.multi_label = False  # RidgeClassifier, MLPClassifier say True
         tags.target_tags.required = True
         tags.target_tags.positive_only = inner.target_tags.positive_only  # GLMs
-        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.sparse = get_tags(_unwrap(self.estimator)).input_tags.sparse
         return tags
