@@ -5,7 +5,9 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skunlearn import SoftUnlearner
 from tests.conftest import make_group_data
@@ -148,6 +150,17 @@ def test_unsupported_options_are_refused(data, params, message):
     model = LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match=message):
         SoftUnlearner(FrozenEstimator(model), **params).fit(
+            da.from_array(X, chunks=CHUNK), y, sensitive_features=A)
+
+
+@pytest.mark.parametrize("make", [
+    lambda X, y: make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y),
+    lambda X, y: SGDClassifier(loss="log_loss", random_state=0).fit(X, y),
+], ids=["pipeline", "sgd"])
+def test_unsupported_models_are_refused(data, make):
+    X, y, A = data
+    with pytest.raises(ValueError, match="With dask input SoftUnlearner does not support"):
+        SoftUnlearner(FrozenEstimator(make(X, y))).fit(
             da.from_array(X, chunks=CHUNK), y, sensitive_features=A)
 
 
