@@ -228,7 +228,7 @@ class LinearModel:
             step = factor.solve(grad, rtol=1e-2)
             size = float(np.max(np.abs(step), initial=0.0))
             decrement = float(grad @ step)
-            if not fresh and not (np.isfinite(decrement) and size <= 0.25 * previous):
+            if not fresh and not (np.isfinite(decrement) and size <= _CHORD_CONTRACTION * previous):
                 factor = None  # the chord steps stopped shrinking fast enough
                 continue
             if not np.isfinite(decrement):
@@ -280,6 +280,10 @@ class LinearModel:
                 return candidate, new_value, t
             t *= 0.5
         return None
+
+
+# A chord step (an old factor) is kept while it shrinks the step at least this much.
+_CHORD_CONTRACTION = 0.25
 
 
 def _negligible(step, theta, tol=1e-11):
