@@ -148,3 +148,19 @@ def test_bad_solver_is_refused():
     X, y, A = _sparse_problem(200, 10, 0.3)
     with pytest.raises(ValueError, match="solver must be 'auto', 'direct' or 'cg'"):
         SoftUnlearner(LogisticRegression(), solver="lu").fit(X, y, sensitive_features=A)
+
+
+def test_hessian_free_polish_returns_an_operator_even_when_it_stops_early():
+    from skunlearn.models import adapter_for
+
+    X, y, _ = _sparse_problem(400, 30, 0.3)
+    est = LogisticRegression(max_iter=1000).fit(X, y)
+    model = adapter_for(est).build(est, X, y, None)
+    model.hessian_free = True
+    weights = np.random.default_rng(0).uniform(0.2, 1.8, len(y))
+    theta, info = model.polish(np.zeros(model.n_params), weights, max_iter=1)
+    assert not info["converged"]
+    # the operator is the Hessian at the returned theta
+    H = model.hessian(theta, weights)
+    b = np.arange(model.n_params, dtype=float)
+    np.testing.assert_allclose(H @ info["solver"].solve(b), b, rtol=1e-6, atol=1e-8)

@@ -255,8 +255,11 @@ class LinearModel:
             fresh = False
             if self.hessian_free:
                 factor = None
-        if info["converged"] and moved > 1e-6 * (1.0 + np.max(np.abs(theta))):
-            with warnings.catch_warnings():  # the influences need the Hessian here
+        # the influences need the Hessian here (a Hessian-free model drops its
+        # operator after each step, so one is built even if Newton did not converge)
+        stale = info["converged"] and moved > 1e-6 * (1.0 + np.max(np.abs(theta)))
+        if factor is None or stale:
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 factor = self.hessian_solver(theta, weights)
             info["n_factors"] += 1
@@ -286,6 +289,6 @@ class LinearModel:
 _CHORD_CONTRACTION = 0.25
 
 
-def _negligible(step, theta, tol=1e-11):
+def _negligible(step, theta, tol):
     """A Newton step below ``tol`` relative to the parameters: converged."""
     return np.max(np.abs(step), initial=0.0) <= tol * (1.0 + np.max(np.abs(theta)))
