@@ -62,12 +62,12 @@ class Design:
     def chunks(self):
         """Yield row slices whose dense ``chunk x n_params`` block fits working memory."""
         # A chunk's dense copies (scaled block, block with intercept) stay within
-        # 1/16 of scikit-learn's working_memory (64 MiB by default): large enough
-        # for BLAS to run at full speed, small next to X itself.
+        # 1/64 of scikit-learn's working_memory (16 MiB of the default 1 GiB): large
+        # enough for BLAS to run at full speed (thousands of rows), small next to X.
         row_bytes = 8 * 2 * max(self.n_params, 1)
         if sp.issparse(self.X):  # sparse chunks are sized by their non-zeros
             row_bytes = 8 * 3 * max(self.X.nnz / max(self.n_samples, 1), 1.0)
-        n_rows = int(get_config()["working_memory"] * 2**20 / 16 // row_bytes)
+        n_rows = int(get_config()["working_memory"] * 2**20 / 64 // row_bytes)
         return gen_batches(self.n_samples, min(max(n_rows, 1), max(self.n_samples, 1)))
 
     def block(self, rows):

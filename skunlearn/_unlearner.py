@@ -828,7 +828,7 @@ class SoftUnlearner(BaseEstimator):
         parts = Composite.of(self.original_estimator_)
         self.estimator_ = parts.assemble(
             final_adapter(self.estimator).with_parameters(parts.final, point.theta))
-        self.weights_ = _with_index(point.eps, self._index)
+        self.weights_ = _with_index(as_vector(point.eps), self._index)
         self.objective_after_ = pd.Series(
             point.target, index=self._target_names, name="after")
         self.utility_after_ = float(self.frontier_["utility"].iloc[int(step)])

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._dask import compute, persist
+from ._dask import compute, is_dask, persist
 from .influence import Influence
 from .updates import newton_update
 from .weights import (
@@ -66,7 +66,9 @@ class PathPoint:
     theta : ndarray of shape (n_params,)
         Parameters (the optimum of the objective reweighted by ``1 + eps``).
     eps : ndarray of shape (n_samples,)
-        Weight change of each training row.
+        Weight change of each training row. Kept in single precision (relative
+        rounding below 6e-8) once a later point exists: a path holds one such
+        vector per point, and the parameters are kept exactly.
     target : ndarray of shape (k,)
         Target ``F(theta)`` on the evaluation data.
     reached : bool
@@ -217,7 +219,8 @@ class Continuation:
         self.last_failure = None  # why the last point was not reached
         self.n_substeps = 0
         self.log = _WarningLog()
-        self.points = [PathPoint(0.0, self.theta, self.eps.copy(), self.F0, True)]
+        # self.eps is replaced at every step, never written in place: points share it
+        self.points = [PathPoint(0.0, self.theta, self.eps, self.F0, True)]
         self._influence = self._last_directions = self._utility_map = None
         self.fixed_utility_map = model.hessian_free
         self._set_point(solver)
@@ -317,6 +320,16 @@ class Continuation:
             return None, "the reweighted objective has no optimum Newton's method converges to"
         return (theta, eps, F, info["solver"]), None
 
+    def _compact_points(self):
+        """Earlier points' weights in single precision (see ``PathPoint.eps``); points
+        that share a vector (the path did not move) keep sharing it."""
+        compact = {}
+        for point in self.points:
+            eps = point.eps
+            if eps is self.eps or is_dask(eps) or eps.dtype == np.float32:
+                continue
+            point.eps = compact.setdefault(id(eps), eps.astype(np.float32))
+
     def advance(self, strength):
         """Move along the path until the target is ``(1 - strength) F_0``; return the point.
 
@@ -377,9 +390,10 @@ class Continuation:
         reached = bool(np.linalg.norm(goal - self.F) <= tolerance)
         if reached:
             self.last_failure = None
-        point = PathPoint(float(strength), self.theta, self.eps.copy(), self.F, reached,
+        point = PathPoint(float(strength), self.theta, self.eps, self.F, reached,
                           moved=progressed or reached)
         self.points.append(point)
+        self._compact_points()
         return point
 
 

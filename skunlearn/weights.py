@@ -374,22 +374,28 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     # where mu solves M mu = goal - f^T e_S + (W_f^T f)^T S^{-1} W^T e_S with
     #   M = (f^T diag(free) f - (W_f^T f)^T S^{-1} W_f^T f) / lam:
     # every sum over rows is a k- or q-column reduction, all taken in one pass.
-    e = np.zeros_like(f[:, 0])  # length n, dask for dask X
-    fixed = e != 0
-    gram_all, pinned_gram, below = None, 0.0, None
+    # e: the last round's weights; fixed: rows pinned at their bound (None: no row,
+    # so the first round, usually the only one, holds no length-n vector of zeros)
+    e = fixed = below = None
+    gram_all, pinned_gram = None, 0.0
     for _ in range(max_active_sets):
+        next_fixed = fixed
         if below is not None:  # pin the rows the last round put below their bound
             if not is_dask(below) and not below.any():
                 break
-            next_fixed = fixed | below
-            next_e = np.where(next_fixed, np.where(below, lo, e), e)
+            next_fixed = below if fixed is None else fixed | below
+        if next_fixed is None:
+            free, rf, pinned = None, r, None
+            sums = [f.T @ f, np.zeros(f.shape[1]), W_T(r[:, None] * f)]
         else:
-            next_fixed, next_e = fixed, e
-        free = (~next_fixed).astype(float)
-        rf = r * free
-        pinned = np.where(next_fixed, next_e, 0.0)
-        sums = [f.T @ (free[:, None] * f), f.T @ pinned,
-                W_T(stack_columns([rf[:, None] * f, r * pinned]))]  # W_f^T f, W^T e_S
+            # a pinned row keeps its value (the last round's e there), a new one its bound
+            pinned = np.where(next_fixed, np.where(below, lo, e), 0.0)
+            if not is_dask(below):
+                e = None  # only a cluster's round can end here on e (see below)
+            free = ~next_fixed
+            rf = np.where(free, r, 0.0)
+            sums = [f.T @ (free[:, None] * f), f.T @ pinned,
+                    W_T(stack_columns([rf[:, None] * f, r * pinned]))]  # W_f^T f, W^T e_S
         if Y is not None:
             sums.append(Y.T @ (rf[:, None] ** 2 * Y))
         elif gram_all is None:
@@ -404,7 +410,9 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
         M, f_pinned, both, gram, *moved = compute(*sums)
         if moved and not moved[0]:
             break
-        fixed, e = next_fixed, next_e
+        if pinned is None:  # W^T e_S = 0
+            both = np.column_stack([both, np.zeros(len(both))])
+        fixed = next_fixed
         if Y is not None:
             WtW = gram
         else:
@@ -427,14 +435,15 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
                 "the free rows' influences on the target are all zero"
             )
         mu = _solve_small(M, rhs, "target rows' influences")
-        e_free = free * (f @ mu)
+        e_free = f @ mu if free is None else np.where(free, f @ mu, 0.0)
         if trace > 0:
             e_free = (e_free - W(Sf @ mu + lam * Sp, rf)) / lam
-        e = pinned + e_free
+        e = e_free if pinned is None else pinned + e_free
         if lo is None:
             break
         e = persist(e)  # before below, whose graph then holds none of e's lazy part
-        below = persist(~fixed & (e < lo - 1e-12 * (1.0 + np.abs(lo))))
+        below = e < lo - 1e-12 * (1.0 + np.abs(lo))
+        below = persist(below if fixed is None else ~fixed & below)
     if lo is not None:
         e = np.maximum(e, lo)
     return persist(_to_unit(e, root))
