@@ -218,7 +218,6 @@ class _Anchor:
     """
 
     def __init__(self, model, theta):
-        self.theta = np.array(theta, dtype=float)
         self.scores = np.array(model.scores(theta))
         self.weights = _row_weights(model)
         curvature = self.weights * model.loss.second_derivative(self.scores, model.y)
@@ -262,9 +261,10 @@ class Forgetter(WrappedModelMixin, BaseEstimator):
     by a Newton step on the objective without them (Guo et al., 2020), from a
     Hessian downdated by the removed rows. Least squares (Ridge,
     LinearRegression, RidgeCV, RidgeClassifier, SGDRegressor) lands on the
-    exact refit without the rows; the smooth families (logistic, GLMs,
-    SGDClassifier) land close to it, ``n_newton`` further steps closer, and
-    ``certificate_`` reports the gradient left and a bound on it.
+    exact optimum without the rows (scikit-learn's refit; SGD's own stops short
+    of it); the smooth families (logistic, GLMs, SGDClassifier) land close to
+    it, ``n_newton`` further steps closer, and ``certificate_`` reports the
+    gradient left and a bound on it.
 
     Parameters
     ----------
