@@ -2,16 +2,11 @@
 
 import numbers
 import warnings
-from copy import deepcopy
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     _num_samples,
@@ -24,6 +19,13 @@ from sklearn.utils.validation import (
 
 from ._groups import encode_groups
 from ._warnings import warn
+from ._wrapper import (
+    WrappedModelMixin,
+    check_binary_target,
+    frozen_model,
+    is_frozen,
+    warn_polish,
+)
 from ._dask import as_vector, compute, is_dask, make_design, validate_rows
 from .correction import (
     UPDATES,
@@ -52,20 +54,6 @@ from .updates import refit_update
 _DIRECT_MAX_PARAMS = 2000
 # Families whose adapters keep dask rows distributed (tested on a LocalCluster).
 _DASK_ADAPTERS = ("LogisticRegressionAdapter", "LeastSquaresAdapter")
-
-
-def _estimator_has(attr):
-    """For ``available_if``: whether the wrapped estimator has ``attr``."""
-
-    def check(self):
-        getattr(self.estimator, attr)
-        return True
-
-    return check
-
-
-def _is_frozen(estimator):
-    return type(estimator).__name__ == "FrozenEstimator"
 
 
 def _is_2d(X):
@@ -104,7 +92,7 @@ def _with_index(values, index):
     return pd.Series(values, index=index, name="weight")
 
 
-class SoftUnlearner(BaseEstimator):
+class SoftUnlearner(WrappedModelMixin, BaseEstimator):
     """Correct a fitted linear model by soft-weighted machine unlearning.
 
     The wrapped model's exact training objective gives, by influence functions,
@@ -472,24 +460,12 @@ class SoftUnlearner(BaseEstimator):
             raise ValueError(
                 f"SoftUnlearner needs at least 2 samples to unlearn, got n_samples={n_samples}."
             )
-        if adapter.is_classifier:
-            kind = type_of_target(y, input_name="y", raise_unknown=True)
-            if kind != "binary":
-                raise ValueError(
-                    "Only binary classification is supported. The type of the target "
-                    f"is {kind} ({len(np.unique(y))} distinct labels)."
-                )
         sample_weight = (
             None if sample_weight is None
             else _check_sample_weight(sample_weight, X, dtype=np.float64)
         )
         if adapter.is_classifier:
-            present = y if sample_weight is None else y[sample_weight > 0]
-            if len(np.unique(present)) < 2:
-                raise ValueError(
-                    "SoftUnlearner needs samples of at least 2 classes (with positive "
-                    f"sample weight); the data has one class: {np.unique(present).tolist()}."
-                )
+            check_binary_target(y, sample_weight, "SoftUnlearner")
         groups = None
         if objective.needs_groups:
             groups = encode_groups(sensitive_features, n_samples)
@@ -567,22 +543,8 @@ class SoftUnlearner(BaseEstimator):
             X, y, sensitive_features, sample_weight, adapter, objective, reset=True
         )
         self._index = X.index if isinstance(X, pd.DataFrame) else None
-        if _is_frozen(self.estimator):
-            try:
-                check_is_fitted(self.estimator)
-            except NotFittedError as exc:
-                raise NotFittedError(
-                    "The FrozenEstimator wraps an unfitted model; fit it first, or "
-                    "pass the unfitted estimator itself to have SoftUnlearner fit it."
-                ) from exc
-            original = self.estimator.estimator
-            n_seen = getattr(self, "n_features_in_", None)  # None: X not 2-D (pipelines)
-            n_expected = getattr(original, "n_features_in_", n_seen)
-            if n_seen is not None and n_expected != n_seen:
-                raise ValueError(
-                    f"X has {n_seen} features but the frozen model was "
-                    f"fitted on {n_expected}."
-                )
+        if is_frozen(self.estimator):
+            original = frozen_model(self)
         elif is_dask(Xv):
             raise TypeError(
                 f"{type(_unwrap(self.estimator)).__name__} cannot be fitted on dask data "
@@ -630,7 +592,7 @@ class SoftUnlearner(BaseEstimator):
         self.polish_ = {
             k: info[k] for k in ("n_iter", "grad_norm_before", "grad_norm_after", "converged")
         }
-        self._warn_polish(info, original)
+        warn_polish(info, original)
 
         eval_weights = None
         if eval_set is None:
@@ -835,25 +797,6 @@ class SoftUnlearner(BaseEstimator):
         return self
 
     # ---------------------------------------------------------------- warnings
-    def _warn_polish(self, info, original):
-        if info["solver"] is not None and info["solver"].singular:
-            warn(
-                "The Hessian of the training objective is singular (collinear "
-                "features without regularisation); influences use its pseudo-inverse.",
-                RuntimeWarning,
-            )
-        if info["converged"]:
-            return
-        warn(
-            f"Newton polishing did not reach a stationary point of "
-            f"{type(original).__name__}'s training objective: gradient norm "
-            f"{info['grad_norm_after']:.3g} after {info['n_iter']} iterations (it was "
-            f"{info['grad_norm_before']:.3g} at the fitted parameters). Influences "
-            "assume an optimum and are approximate here; check X for non-finite or "
-            "extreme values.",
-            ConvergenceWarning,
-        )
-
     def _warn_strength(self, points, stop_reason, record, evaluation):
         last = points[-1]
         if stop_reason is not None or not last.reached:
@@ -916,100 +859,3 @@ class SoftUnlearner(BaseEstimator):
                 f"{row['score']:.4f} (strength {row['strength']:g}) and is returned.{why}",
                 UserWarning,
             )
-
-    # ------------------------------------------------------------- prediction
-    @property
-    def coef_(self):
-        """Corrected coefficients (of a pipeline's last step)."""
-        check_is_fitted(self, "estimator_")
-        return final_step(self.estimator_).coef_
-
-    @property
-    def intercept_(self):
-        """Corrected intercept (of a pipeline's last step)."""
-        check_is_fitted(self, "estimator_")
-        return final_step(self.estimator_).intercept_
-
-    @property
-    def classes_(self):
-        """Class labels of a classifier (an AttributeError for a regressor)."""
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.classes_
-
-    def _inner_input(self, X):
-        """Validate X against the fitted feature count/names, then hand it on."""
-        check_is_fitted(self, "estimator_")
-        Xv = self._validate_input(X)
-        # A frozen model fitted on a DataFrame expects its feature names back.
-        if hasattr(self.estimator_, "feature_names_in_") and hasattr(X, "columns"):
-            return X
-        return Xv
-
-    def predict(self, X):
-        """Predict with the corrected model (no sensitive features needed).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        X = self._inner_input(X)
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities of the corrected model.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-        """
-        X = self._inner_input(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities of the corrected model."""
-        X = self._inner_input(X)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function (linear score) of the corrected model."""
-        X = self._inner_input(X)
-        return self.estimator_.decision_function(X)
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy (classifier) or R^2 (regressor) of the corrected model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        X = self._inner_input(X)
-        return self.estimator_.score(X, y, sample_weight=sample_weight)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # the corrected model decides what is predicted; a pipeline's first steps
-        # decide which inputs are accepted
-        inner = get_tags(final_step(self.estimator))
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = deepcopy(inner.classifier_tags)
-        tags.regressor_tags = deepcopy(inner.regressor_tags)
-        if tags.classifier_tags is not None:
-            tags.classifier_tags.multi_class = False
-            tags.classifier_tags.multi_label = False  # RidgeClassifier, MLPClassifier say True
-        tags.target_tags.required = True
-        tags.target_tags.positive_only = inner.target_tags.positive_only  # GLMs
-        tags.input_tags.sparse = get_tags(_unwrap(self.estimator)).input_tags.sparse
-        return tags

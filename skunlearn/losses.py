@@ -43,6 +43,30 @@ class LogisticLoss:
         p = expit(z)
         return p * (1.0 - p)
 
+    def third_derivative_bound(self, lo, hi, y):
+        """``sup |l'''(z)|`` over ``lo <= z <= hi``, per row (``l''' = p (1 - p) (1 - 2 p)``).
+
+        ``|l'''|`` is even in ``z``, rises to ``1 / (6 sqrt 3)`` at
+        ``z = +-log(2 + sqrt 3)`` and falls beyond: on an interval it peaks there
+        if the interval holds that point, at an end otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skunlearn.losses import LogisticLoss
+        >>> np.round(LogisticLoss().third_derivative_bound(
+        ...     np.array([-1.0, 5.0]), np.array([2.0, 6.0]), np.zeros(2)), 5)
+        array([0.09623, 0.00656])
+        """
+        def size(z):
+            p = expit(z)
+            return np.abs(p * (1.0 - p) * (1.0 - 2.0 * p))
+
+        lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+        peak = np.log(2.0 + np.sqrt(3.0))
+        holds_peak = ((lo <= peak) & (peak <= hi)) | ((lo <= -peak) & (-peak <= hi))
+        return np.where(holds_peak, 1.0 / (6.0 * np.sqrt(3.0)), np.maximum(size(lo), size(hi)))
+
     def predict(self, z):
         """Probability of the positive class."""
         return expit(z)
@@ -77,6 +101,10 @@ class SquaredLoss:
     def second_derivative(self, z, y):
         """``d2l/dz2 = 2``."""
         return np.full_like(np.asarray(z, dtype=float), 2.0)
+
+    def third_derivative_bound(self, lo, hi, y):
+        """``sup |l'''|`` on ``[lo, hi]``: 0, the loss is quadratic."""
+        return np.zeros_like(np.asarray(lo, dtype=float))
 
     def predict(self, z):
         """The prediction is the score itself."""
@@ -143,6 +171,18 @@ class HalfTweedieLoss:
         p, mu = self.power, np.exp(z)
         return (2.0 - p) * mu ** (2.0 - p) + (p - 1.0) * y * mu ** (1.0 - p)
 
+    def third_derivative_bound(self, lo, hi, y):
+        """An upper bound of ``|l'''(z)|`` over ``lo <= z <= hi``, per row.
+
+        ``l''' = (2-p)^2 mu^{2-p} - (p-1)^2 y mu^{1-p}``: the first term grows
+        with ``z`` and the second shrinks, so
+        ``(2-p)^2 e^{(2-p) hi} + (p-1)^2 y e^{(1-p) lo}`` bounds it (for Poisson
+        it is the exact ``e^{hi}``).
+        """
+        p = self.power
+        return ((2.0 - p) ** 2 * np.exp((2.0 - p) * np.asarray(hi, dtype=float))
+                + (p - 1.0) ** 2 * y * np.exp((1.0 - p) * np.asarray(lo, dtype=float)))
+
     def predict(self, z):
         """The mean ``exp(z)``."""
         return np.exp(z)
@@ -183,6 +223,10 @@ class SignedSquaredLoss:
     def second_derivative(self, z, y):
         """``d2l/dz2 = 2``."""
         return np.full_like(np.asarray(z, dtype=float), 2.0)
+
+    def third_derivative_bound(self, lo, hi, y):
+        """``sup |l'''|`` on ``[lo, hi]``: 0, the loss is quadratic."""
+        return np.zeros_like(np.asarray(lo, dtype=float))
 
     def predict(self, z):
         """Linear probability of class 1, ``(1 + z) / 2``."""

@@ -1,4 +1,5 @@
-"""scikit-learn's own estimator checks on SoftUnlearner around each supported model.
+"""scikit-learn's own estimator checks on SoftUnlearner around each supported model,
+and on Forgetter around a few (it fits and predicts like the model it wraps).
 
 The checks call ``fit(X, y)`` without sensitive features, so they run with the
 group-free ``robustness`` objective; the group objectives share every code path
@@ -23,7 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skunlearn import SoftUnlearner
+from skunlearn import Forgetter, SoftUnlearner
 from skunlearn.models.pipeline import final_step
 
 ESTIMATORS = [
@@ -51,6 +52,12 @@ ESTIMATORS = [
     # a pipeline: its last step is corrected on the scaled rows
     SoftUnlearner(make_pipeline(StandardScaler(), LogisticRegression()),
                   objective="robustness", strength=0.2),
+    Forgetter(LogisticRegression()),
+    Forgetter(LogisticRegression(), noise=0.1, random_state=0),
+    Forgetter(Ridge()),
+    Forgetter(PoissonRegressor()),
+    Forgetter(SGDClassifier(loss="log_loss", random_state=0)),
+    Forgetter(RidgeClassifier()),
 ]
 
 # Expected failures, with their reason.

@@ -88,9 +88,20 @@ class LinearModel:
         ``X`` is shared, not copied; rows of weight 0 drop out of the objective
         (used for the cross-fitting folds).
         """
+        return self.with_weights(self.sample_weight * as_vector(weights))
+
+    def with_weights(self, sample_weight, loss_scale=None):
+        """The same rows, loss and penalty with the weights ``s_i`` (and ``c``, if given) replaced.
+
+        ``X`` is shared, not copied. A fit on a subset of the rows is this
+        objective with ``s_i = 0`` off the subset and the subset's own weights
+        and scale on it (class weights and normalisations that count rows).
+        """
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.sample_weight = persist(self.sample_weight * as_vector(weights))
+        new.sample_weight = persist(as_vector(sample_weight))
+        if loss_scale is not None:
+            new.loss_scale = float(loss_scale)
         new._gradient_cache = None
         return new
 
