@@ -123,8 +123,10 @@ class _Plan:
     Without bounds the path runs up to the largest strength ``top``, each
     objective's request growing in proportion (``t_j / top`` per unit), so all
     arrive at ``(1 - t_j) F_{0,j}`` together. With bounds, every bounded
-    objective follows the path (rate 1, up to 1.5 when needed) and every other
-    one is asked for ``(1 - t_j) F_{0,j}`` from the first point on.
+    objective follows the path (up to 1.5 when needed) at the rate ``t_j`` over
+    the largest strength of a bounded objective (all 1 by default; a single
+    objective's strength is not used), and every other one is asked for
+    ``(1 - t_j) F_{0,j}`` from the first point on.
     """
 
     def __init__(self, names, strengths, bounds):
@@ -158,7 +160,9 @@ class _Plan:
         blocks = [rows for _, rows in getattr(target, "blocks", [(None, slice(None))])]
         if self.bounded:
             held = [b is None for b in self.bounds]
-            rates = [t if h else 1.0 for t, h in zip(self.strengths, held)]
+            # bounded targets move at speeds relative to their strengths (one: rate 1)
+            fastest = max(t for t, h in zip(self.strengths, held) if not h)
+            rates = [t if h else t / fastest for t, h in zip(self.strengths, held)]
         else:
             held = [False] * len(self.names)
             rates = [t / self.top for t in self.strengths]
@@ -207,13 +211,18 @@ class SoftUnlearner(BaseEstimator):
         unfitted estimator is cloned and fitted in :meth:`fit`; wrap a fitted
         one in :class:`sklearn.frozen.FrozenEstimator` to correct it without
         refitting.
-    objective : str or Objective, default="demographic_parity"
+    objective : str, Objective or list of them, default="demographic_parity"
         Target to drive to zero: ``"demographic_parity"``,
         ``"equal_opportunity"`` (true positive rate parity),
         ``"false_positive_rate_parity"``, ``"equalized_odds"``,
-        ``"error_rate_parity"``, or an :class:`skunlearn.objectives.Objective`.
-        For a regressor ``"demographic_parity"`` is parity of the mean prediction.
-    difference_bound : float or None, default=None
+        ``"error_rate_parity"``, ``"robustness"``, or an
+        :class:`skunlearn.objectives.Objective`. For a regressor
+        ``"demographic_parity"`` is parity of the mean prediction. A list of
+        distinct objectives (e.g. ``["demographic_parity", "robustness"]``) is
+        solved in one weight problem: their target rows are stacked
+        (:class:`skunlearn.objectives.Objectives`), each moved by its own
+        ``strength`` or held to its own ``difference_bound``.
+    difference_bound : float, list, dict or None, default=None
         Aim at fairlearn's hard-prediction metric of the objective instead of a
         strength: ``demographic_parity_difference``, ``equalized_odds_difference``,
         ``true_positive_rate_difference`` (equal_opportunity),
@@ -225,10 +234,22 @@ class SoftUnlearner(BaseEstimator):
         is kept. The metric is measured on ``eval_set`` if given, otherwise on
         cross-fitted predictions of the training rows (see ``cv``), so the bound
         is judged on rows the model did not train on. When no point meets it, a
-        warning names the closest point, which is kept.
-    strength : float in (0, 1], default=1.0
+        warning names the closest point, which is kept. With several
+        objectives: one float for all, or a list (in the objectives' order) or a
+        dict by name with ``None`` for the objectives steered by ``strength``
+        instead; a point is admissible when every bound is met and every
+        objective without one is at its strength's request.
+    strength : float in (0, 1], list or dict, default=1.0
         Fraction of the surrogate target to remove when ``difference_bound`` is
-        None: the path ends where the target is ``(1 - strength) F_0``.
+        None: the path ends where the target is ``(1 - strength) F_0``. With
+        several objectives: one float for all, or a list or dict by name (a
+        missing name gets 1.0). Without bounds each target's request moves
+        from ``F_0,j`` to ``(1 - strength_j) F_0,j`` along the path, all arriving
+        together. With bounds an objective without one is asked for
+        ``(1 - strength_j) F_0,j`` at every point, and the bounded ones follow
+        the path at speeds in the ratio of their strengths (equal by default:
+        all move by the same fraction of their ``F_0,j``); a single objective's
+        strength is not used with a bound.
     weighting : {"curvature", "soft", "hard"}, default="curvature"
         ``"soft"``: the minimum-norm weights of Qiao et al. (2025), meeting the
         target with utility held to first order. ``"curvature"``: soft weights
@@ -251,7 +272,8 @@ class SoftUnlearner(BaseEstimator):
         n_steps``.
     tol : float in (0, 1), default=0.01
         A path point counts as reached when its target is within ``tol`` times
-        ``||F_0||`` of the requested value; a point that is not reached is
+        ``||F_0||`` of the requested value (with several objectives, each
+        within ``tol`` times its own ``||F_0,j||``); a point that is not reached is
         flagged in ``frontier_`` and, at the end of a strength path, warned about
         with the numbers and the reason.
     cv : int, cross-validation generator or None, default=5
@@ -319,7 +341,12 @@ class SoftUnlearner(BaseEstimator):
         square of ``eps``), ``deleted`` (rows of weight 0) and, with
         ``difference_bound``, ``meets_bound``. ``metric`` and ``score`` are
         measured on ``frontier_.attrs["evaluation"]``: the eval_set, the
-        training rows, or their cross-fitted predictions.
+        training rows, or their cross-fitted predictions. With several
+        objectives ``metric`` is replaced by ``metric[name]``, one per objective
+        that has a fairlearn metric (``attrs["metric"]`` maps each column to the
+        metric's name, ``attrs["bounds"]`` to its bound), and
+        ``strength[name]`` gives the fraction of each objective's ``F_0``
+        requested at the point (``strength`` is the path's parameter).
     selected_step_ : int
         Row of ``frontier_`` whose model ``estimator_`` carries; change it with
         :meth:`select`.
@@ -371,6 +398,21 @@ class SoftUnlearner(BaseEstimator):
     >>> row = bounded.frontier_.loc[bounded.selected_step_]
     >>> bool(row["metric"] <= 0.05), bool(row["score"] > row["metric"])
     (True, True)
+
+    Several targets at once, each with its own strength; or a bound on one and
+    a strength for the other (None: no bound):
+
+    >>> both = SoftUnlearner(LogisticRegression(), ["demographic_parity", "robustness"],
+    ...                      strength={"demographic_parity": 1.0, "robustness": 0.2})
+    >>> both = both.fit(X, y, sensitive_features=A)
+    >>> change = both.objective_after_ / both.objective_before_   # 1 - strength_j
+    >>> bool(abs(change.iloc[0]) < 0.01), bool(abs(change.iloc[1] - 0.8) < 0.01)
+    (True, True)
+    >>> both = both.set_params(difference_bound=[0.05, None]).fit(
+    ...     X, y, sensitive_features=A)
+    >>> row = both.frontier_.loc[both.selected_step_]
+    >>> bool(row["metric[demographic_parity]"] <= 0.05), float(row["strength[robustness]"])
+    (True, 0.2)
 
     A pipeline: its last step is corrected, its scaler applied once and kept.
 

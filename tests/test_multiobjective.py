@@ -129,6 +129,24 @@ def test_bounds_on_two_metrics_hold_on_the_eval_set():
     assert frame.attrs["metric"]["metric[equal_opportunity]"] == "true_positive_rate_difference"
 
 
+def test_bounded_targets_move_at_the_speeds_of_their_strengths():
+    X, y, A = _data(2000, seed=4)
+    Xv, yv, Av = _data(2000, seed=5)
+    su = _fit(SoftUnlearner(LogisticRegression(), DP_EO, n_steps=4, difference_bound=0.0,
+                            strength={"demographic_parity": 0.8, "equal_opportunity": 0.4}),
+              X, y, sensitive_features=A, eval_set=(Xv, yv, Av))
+    frame = su.frontier_
+    np.testing.assert_allclose(frame["strength[demographic_parity]"], frame["strength"])
+    np.testing.assert_allclose(frame["strength[equal_opportunity]"], 0.5 * frame["strength"])
+    reached = frame[frame["reached"]].iloc[1:]
+    assert len(reached) >= 3
+    for objective, rate in [("demographic_parity[", 1.0), ("equal_opportunity[", 0.5)]:
+        name = next(c for c in su.objective_before_.index if c.startswith(objective))
+        F0 = frame[name].iloc[0]
+        goal = (1 - rate * reached["strength"]) * F0
+        assert np.all(np.abs(reached[name] - goal) <= su.tol * abs(F0))
+
+
 def test_a_bound_and_a_strength_together():
     """DP under a bound while robustness is halved at every candidate point."""
     X, y, A = _data(3000, seed=2)
