@@ -17,6 +17,7 @@ from skunlearn.losses import LogisticLoss
 from skunlearn.objectives import Objectives, Robustness, get_objective
 
 from .test_bound import _data
+from .test_bound import test_bad_settings as _refused
 
 DP_ROB = ["demographic_parity", "robustness"]
 DP_EO = ["demographic_parity", "equal_opportunity"]
@@ -303,9 +304,7 @@ def test_plot_frontier_of_several_objectives():
     (dict(objective=["demographic_parity", ["robustness"]]), "names or Objective instances"),
 ])
 def test_bad_settings_of_several_objectives(kwargs, match):
-    X, y, A = _data(200, seed=14)
-    with pytest.raises(ValueError, match=match):
-        SoftUnlearner(LogisticRegression(), **kwargs).fit(X, y, sensitive_features=A)
+    _refused(kwargs, match)
 
 
 def test_a_classifier_objective_in_the_list_of_a_regressor_is_refused():
