@@ -31,6 +31,7 @@ from .correction import (
     UPDATES,
     WEIGHTINGS,
     Continuation,
+    Schedule,
     correct,
     path_strengths,
     protected_cells,
@@ -41,6 +42,7 @@ from .frontier import (
     fold_cells,
     follow,
     make_folds,
+    metric_columns,
     select_point,
 )
 from .models._adapter import _unwrap
@@ -83,6 +85,83 @@ def _fmt(values):
     return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
 
 
+def _per_objective(value, names, what, default):
+    """A setting for each objective, from one value for all, a list or a dict by name."""
+    if isinstance(value, dict):
+        unknown = [key for key in value if key not in names]
+        if unknown:
+            raise ValueError(
+                f"{what} names {unknown}, which are not among the objectives {names}."
+            )
+        return [value.get(name, default) for name in names]
+    if isinstance(value, list | tuple):
+        if len(value) != len(names):
+            raise ValueError(
+                f"{what} has {len(value)} values for {len(names)} objective(s) {names}: "
+                "give one value for all, a list in the objectives' order, or a dict by "
+                "name."
+            )
+        return list(value)
+    return [value] * len(names)
+
+
+class _Plan:
+    """Each objective's strength and difference_bound, and the path they ask for.
+
+    Without bounds the path runs up to the largest strength ``top``, each
+    objective's request growing in proportion (``t_j / top`` per unit), so all
+    arrive at ``(1 - t_j) F_{0,j}`` together. With bounds, every bounded
+    objective follows the path (up to 1.5 when needed) at the rate ``t_j`` over
+    the largest strength of a bounded objective (all 1 by default; a single
+    objective's strength is not used), and every other one is asked for
+    ``(1 - t_j) F_{0,j}`` from the first point on.
+    """
+
+    def __init__(self, names, strengths, bounds):
+        self.names, self.strengths, self.bounds = names, strengths, bounds
+        self.bounded = any(b is not None for b in bounds)
+        self.top = max(strengths)
+
+    @classmethod
+    def resolve(cls, strength, difference_bound, members):
+        names = [m.name for m in members]
+        several = len(names) > 1
+        strengths = _per_objective(strength, names, "strength", 1.0)
+        bounds = _per_objective(difference_bound, names, "difference_bound", None)
+        for name, t, b in zip(names, strengths, bounds):
+            which = f" for {name!r}" if several else ""
+            if not isinstance(t, numbers.Real) or isinstance(t, bool) or not 0 < t <= 1:
+                got = t if several else strength
+                raise ValueError(f"strength{which} must be a number in (0, 1], got {got!r}.")
+            if b is not None and (
+                    not isinstance(b, numbers.Real) or isinstance(b, bool) or not b >= 0):
+                got = b if several else difference_bound
+                raise ValueError(
+                    f"difference_bound{which} must be a non-negative number or None, "
+                    f"got {got!r}."
+                )
+        return cls(names, [float(t) for t in strengths],
+                   [None if b is None else float(b) for b in bounds])
+
+    def schedule(self, target):
+        """The :class:`~skunlearn.correction.Schedule` of the bound target's rows."""
+        blocks = [rows for _, rows in getattr(target, "blocks", [(None, slice(None))])]
+        if self.bounded:
+            held = [b is None for b in self.bounds]
+            # bounded targets move at speeds relative to their strengths (one: rate 1)
+            fastest = max(t for t, h in zip(self.strengths, held) if not h)
+            rates = [t if h else t / fastest for t, h in zip(self.strengths, held)]
+        else:
+            held = [False] * len(self.names)
+            rates = [t / self.top for t in self.strengths]
+        return Schedule(blocks, rates, held)
+
+    def bound_vector(self, names):
+        """The bound of each objective in ``names`` (``inf`` where it has none)."""
+        lookup = dict(zip(self.names, self.bounds))
+        return np.array([np.inf if lookup[n] is None else lookup[n] for n in names])
+
+
 def _with_index(values, index):
     """A Series/DataFrame on X's index when X was a DataFrame; the array otherwise."""
     if index is None:
@@ -120,13 +199,18 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         unfitted estimator is cloned and fitted in :meth:`fit`; wrap a fitted
         one in :class:`sklearn.frozen.FrozenEstimator` to correct it without
         refitting.
-    objective : str or Objective, default="demographic_parity"
+    objective : str, Objective or list of them, default="demographic_parity"
         Target to drive to zero: ``"demographic_parity"``,
         ``"equal_opportunity"`` (true positive rate parity),
         ``"false_positive_rate_parity"``, ``"equalized_odds"``,
-        ``"error_rate_parity"``, or an :class:`skunlearn.objectives.Objective`.
-        For a regressor ``"demographic_parity"`` is parity of the mean prediction.
-    difference_bound : float or None, default=None
+        ``"error_rate_parity"``, ``"robustness"``, or an
+        :class:`skunlearn.objectives.Objective`. For a regressor
+        ``"demographic_parity"`` is parity of the mean prediction. A list of
+        distinct objectives (e.g. ``["demographic_parity", "robustness"]``) is
+        solved in one weight problem: their target rows are stacked
+        (:class:`skunlearn.objectives.Objectives`), each moved by its own
+        ``strength`` or held to its own ``difference_bound``.
+    difference_bound : float, list, dict or None, default=None
         Aim at fairlearn's hard-prediction metric of the objective instead of a
         strength: ``demographic_parity_difference``, ``equalized_odds_difference``,
         ``true_positive_rate_difference`` (equal_opportunity),
@@ -138,10 +222,22 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         is kept. The metric is measured on ``eval_set`` if given, otherwise on
         cross-fitted predictions of the training rows (see ``cv``), so the bound
         is judged on rows the model did not train on. When no point meets it, a
-        warning names the closest point, which is kept.
-    strength : float in (0, 1], default=1.0
+        warning names the closest point, which is kept. With several
+        objectives: one float for all, or a list (in the objectives' order) or a
+        dict by name with ``None`` for the objectives steered by ``strength``
+        instead; a point is admissible when every bound is met and every
+        objective without one is at its strength's request.
+    strength : float in (0, 1], list or dict, default=1.0
         Fraction of the surrogate target to remove when ``difference_bound`` is
-        None: the path ends where the target is ``(1 - strength) F_0``.
+        None: the path ends where the target is ``(1 - strength) F_0``. With
+        several objectives: one float for all, or a list or dict by name (a
+        missing name gets 1.0). Without bounds each target's request moves
+        from ``F_0,j`` to ``(1 - strength_j) F_0,j`` along the path, all arriving
+        together. With bounds an objective without one is asked for
+        ``(1 - strength_j) F_0,j`` at every point, and the bounded ones follow
+        the path at speeds in the ratio of their strengths (equal by default:
+        all move by the same fraction of their ``F_0,j``); a single objective's
+        strength is not used with a bound.
     weighting : {"curvature", "soft", "hard"}, default="curvature"
         ``"soft"``: the minimum-norm weights of Qiao et al. (2025), meeting the
         target with utility held to first order. ``"curvature"``: soft weights
@@ -164,7 +260,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         n_steps``.
     tol : float in (0, 1), default=0.01
         A path point counts as reached when its target is within ``tol`` times
-        ``||F_0||`` of the requested value; a point that is not reached is
+        ``||F_0||`` of the requested value (with several objectives, each
+        within ``tol`` times its own ``||F_0,j||``); a point that is not reached is
         flagged in ``frontier_`` and, at the end of a strength path, warned about
         with the numbers and the reason.
     cv : int, cross-validation generator or None, default=5
@@ -232,7 +329,12 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         square of ``eps``), ``deleted`` (rows of weight 0) and, with
         ``difference_bound``, ``meets_bound``. ``metric`` and ``score`` are
         measured on ``frontier_.attrs["evaluation"]``: the eval_set, the
-        training rows, or their cross-fitted predictions.
+        training rows, or their cross-fitted predictions. With several
+        objectives ``metric`` is replaced by ``metric[name]``, one per objective
+        that has a fairlearn metric (``attrs["metric"]`` maps each column to the
+        metric's name, ``attrs["bounds"]`` to its bound), and
+        ``strength[name]`` gives the fraction of each objective's ``F_0``
+        requested at the point (``strength`` is the path's parameter).
     selected_step_ : int
         Row of ``frontier_`` whose model ``estimator_`` carries; change it with
         :meth:`select`.
@@ -284,6 +386,21 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
     >>> row = bounded.frontier_.loc[bounded.selected_step_]
     >>> bool(row["metric"] <= 0.05), bool(row["score"] > row["metric"])
     (True, True)
+
+    Several targets at once, each with its own strength; or a bound on one and
+    a strength for the other (None: no bound):
+
+    >>> both = SoftUnlearner(LogisticRegression(), ["demographic_parity", "robustness"],
+    ...                      strength={"demographic_parity": 1.0, "robustness": 0.2})
+    >>> both = both.fit(X, y, sensitive_features=A)
+    >>> change = both.objective_after_ / both.objective_before_   # 1 - strength_j
+    >>> bool(abs(change.iloc[0]) < 0.01), bool(abs(change.iloc[1] - 0.8) < 0.01)
+    (True, True)
+    >>> both = both.set_params(difference_bound=[0.05, None]).fit(
+    ...     X, y, sensitive_features=A)
+    >>> row = both.frontier_.loc[both.selected_step_]
+    >>> bool(row["metric[demographic_parity]"] <= 0.05), float(row["strength[robustness]"])
+    (True, 0.2)
 
     A pipeline: its last step is corrected, its scaler applied once and kept.
 
@@ -342,37 +459,35 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         adapter = final_adapter(self.estimator)
         adapter.check_params(final_step(self.estimator))
         objective = get_objective(self.objective)
-        if objective.classifier_only and not adapter.is_classifier:
-            raise ValueError(
-                f"objective={objective.name!r} compares class-conditional rates and "
-                f"needs a classifier; {type(final_step(self.estimator)).__name__} is a "
-                "regressor (use 'demographic_parity' or 'error_rate_parity')."
-            )
+        members = list(getattr(objective, "parts", [objective]))
+        for member in members:
+            if member.classifier_only and not adapter.is_classifier:
+                raise ValueError(
+                    f"objective={member.name!r} compares class-conditional rates and "
+                    f"needs a classifier; {type(final_step(self.estimator)).__name__} is "
+                    "a regressor (use 'demographic_parity' or 'error_rate_parity')."
+                )
         if self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {self.weighting!r}.")
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {self.update!r}.")
-        if (
-            not isinstance(self.strength, numbers.Real)
-            or isinstance(self.strength, bool)
-            or not 0 < self.strength <= 1
-        ):
-            raise ValueError(f"strength must be a number in (0, 1], got {self.strength!r}.")
+        plan = _Plan.resolve(self.strength, self.difference_bound, members)
         if not isinstance(self.n_steps, numbers.Integral) or self.n_steps < 1:
             raise ValueError(f"n_steps must be a positive integer, got {self.n_steps!r}.")
         if not isinstance(self.tol, numbers.Real) or not 0 < self.tol < 1:
             raise ValueError(f"tol must be a number in (0, 1), got {self.tol!r}.")
-        if self.difference_bound is not None:
-            bound = self.difference_bound
-            if not isinstance(bound, numbers.Real) or isinstance(bound, bool) or not bound >= 0:
-                raise ValueError(
-                    f"difference_bound must be a non-negative number or None, got {bound!r}."
-                )
-            if objective.metric_name(adapter.is_classifier) is None:
-                raise ValueError(
-                    f"difference_bound bounds a fairlearn group metric; objective="
-                    f"{objective.name!r} has none. Use strength instead."
-                )
+        if plan.bounded:
+            for member, bound in zip(members, plan.bounds):
+                if bound is not None and member.metric_name(adapter.is_classifier) is None:
+                    several = (
+                        "" if len(members) == 1 else
+                        " Give difference_bound per objective (a list, or a dict by "
+                        f"name) with None for {member.name!r}: it then follows its strength."
+                    )
+                    raise ValueError(
+                        f"difference_bound bounds a fairlearn group metric; objective="
+                        f"{member.name!r} has none. Use strength instead.{several}"
+                    )
             if self.update != "path":
                 raise ValueError(
                     "difference_bound chooses a point on the unlearning path: use "
@@ -400,9 +515,9 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                     "to weighting='hard' with update='newton' or 'refit'; the path "
                     "deletes as many rows as the target needs."
                 )
-        return adapter, objective
+        return adapter, objective, plan
 
-    def _check_dask(self, adapter, n_features, eval_set):
+    def _check_dask(self, adapter, n_features, eval_set, bounded):
         """Refuse, before any pass over the rows, what dask input does not support."""
         unsupported = []
         if is_pipeline(self.estimator):
@@ -419,7 +534,7 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                 "also lands on exact reweighted optima)")
         if self.weighting == "hard":
             unsupported.append("weighting='hard' (it ranks all rows on the driver)")
-        if self.difference_bound is not None and eval_set is None and self.cv is not None:
+        if bounded and eval_set is None and self.cv is not None:
             unsupported.append(
                 "difference_bound measured by cross-fitting (its folds are row "
                 "subsets; pass an eval_set, or cv=None to measure on the training rows)")
@@ -536,9 +651,9 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         self : SoftUnlearner
             Fitted estimator.
         """
-        adapter, objective = self._check_params()
+        adapter, objective, plan = self._check_params()
         if is_dask(X):
-            self._check_dask(adapter, X.shape[1], eval_set)
+            self._check_dask(adapter, X.shape[1], eval_set, plan.bounded)
         Xv, yv, groups, sw = self._validate_training(
             X, y, sensitive_features, sample_weight, adapter, objective, reset=True
         )
@@ -555,7 +670,7 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         else:
             original = clone(self.estimator).fit(Xv, yv, **fit_params(self.estimator, sw))
         self.original_estimator_ = original
-        return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective)
+        return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective, plan)
 
     def unlearn(self, X, y, sensitive_features=None, sample_weight=None, eval_set=None):
         """Correct the fitted model again with the current parameters; never refits it.
@@ -569,16 +684,16 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         self : SoftUnlearner
         """
         check_is_fitted(self, "original_estimator_")
-        adapter, objective = self._check_params()
+        adapter, objective, plan = self._check_params()
         if is_dask(X):
-            self._check_dask(adapter, X.shape[1], eval_set)
+            self._check_dask(adapter, X.shape[1], eval_set, plan.bounded)
         Xv, yv, groups, sw = self._validate_training(
             X, y, sensitive_features, sample_weight, adapter, objective, reset=False
         )
         self._index = X.index if isinstance(X, pd.DataFrame) else None
-        return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective)
+        return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective, plan)
 
-    def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective):
+    def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective, plan):
         # a pipeline's fixed transform is applied here, once: from now on X is the
         # final step's input and ``original`` the final step (see models.pipeline)
         parts = Composite.of(self.original_estimator_)
@@ -609,22 +724,27 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         target = objective.bind(eval_design, y_eval, eval_groups, model.loss, eval_weights)
         utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss, eval_weights)
         F0 = target.value(theta)
-        if np.max(np.abs(F0)) < 1e-10:
-            raise ValueError(
-                f"The target {objective.name!r} is already met on the evaluation data "
-                f"(|F| = {np.max(np.abs(F0)):.2g}); there is nothing to unlearn."
-            )
+        several = hasattr(target, "blocks")
+        for name, rows in target.blocks if several else [(objective.name, slice(None))]:
+            if np.max(np.abs(F0[rows])) < 1e-10:
+                drop = " Leave it out of the list." if several else ""
+                raise ValueError(
+                    f"The target {name!r} is already met on the evaluation data "
+                    f"(|F| = {np.max(np.abs(F0[rows])):.2g}); there is nothing to unlearn."
+                    f"{drop}"
+                )
+        schedule = plan.schedule(target)
         keep = None
         if self.weighting == "hard" and groups is not None:
             keep = protected_cells(groups[0], model.y if adapter.is_classifier else None)
         path_options = dict(
             weighting=self.weighting, metric=sample_weight, tol=self.tol,
             bounds=None if self.bounds is None else tuple(self.bounds),
-            curvature_reg=self.curvature_reg, keep=keep,
+            curvature_reg=self.curvature_reg, keep=keep, schedule=schedule,
         )
         evaluation = Evaluation(objective, eval_design, y_eval, eval_groups, eval_weights,
                                 adapter.is_classifier, model.loss)
-        if self.difference_bound is None:
+        if not plan.bounded:
             refit = None
             if self.update == "refit":
                 def refit(theta_, eps_):
@@ -633,7 +753,7 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
 
             result = correct(
                 model, theta, info["solver"], target, utility,
-                strength=self.strength, update=self.update, n_steps=self.n_steps,
+                strength=plan.top, update=self.update, n_steps=self.n_steps,
                 refit=refit, hard_fraction=self.hard_fraction, **path_options,
             )
             points, stop_reason, emitted = result.points, result.stop_reason, result.warnings
@@ -646,10 +766,15 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             path = Continuation(model, theta, info["solver"], target, utility, **path_options)
             strengths = path_strengths(self.n_steps) + path_strengths(
                 self.n_steps, stop=_MAX_STRENGTH, start=1.0)
-            bound = float(self.difference_bound)
+            # one bound, or one per metric of several objectives (inf: not bounded)
+            bound = (plan.bound_vector(evaluation.metric_members) if evaluation.vector
+                     else plan.bounds[0])
+
+            def within(metric):  # every bounded metric at most its bound
+                return np.all((np.asarray(metric) <= bound) | np.isinf(bound), axis=-1)
 
             def is_met(record):
-                return not record["degenerate"] and record["metric"] <= bound
+                return not record["degenerate"] and bool(within(record["metric"]))
 
             if eval_set is None and self.cv is not None:
                 records, where = self._cross_fit(
@@ -674,6 +799,11 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                 )
                 where = "the evaluation data" if eval_set is not None else "the training rows"
                 usable = [True] * len(path.points)
+            if any(schedule.held):
+                # a candidate must also meet the requests of the targets steered by
+                # strength (the original model does not)
+                usable = [u and i > 0 and self._held_met(p, schedule, path.F0)
+                          for i, (u, p) in enumerate(zip(usable, path.points))]
             stop_reason = path.reason
             points, emitted = list(path.points), path.log.kept
             points[0] = replace(points[0], theta=theta_original)
@@ -687,21 +817,24 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             first_influence.matrix if is_dask(first_influence.matrix)
             else _with_index(first_influence.to_frame(), self._index))
         self.frontier_ = self._frontier(points, records, target, utility, sample_weight,
-                                        evaluation, where)
+                                        evaluation, where, plan, schedule)
         self.objective_before_ = pd.Series(F0, index=target.row_names, name="before")
         self.utility_before_ = float(utility.value(theta)[0])
-        if self.difference_bound is None:
+        if not plan.bounded:
             step = len(points) - 1
             self.select(step)
-            self._warn_strength(points, stop_reason, records[step], evaluation)
+            self._warn_strength(points, stop_reason, records[step], evaluation, plan,
+                                schedule)
         else:
             frame = self.frontier_
+            metrics = frame[metric_columns(frame)].to_numpy(dtype=float)  # (points, m)
             degenerate = frame["degenerate"].to_numpy() | ~np.asarray(usable)
-            step, met = select_point(frame["metric"], frame["score"], degenerate, bound)
-            self.frontier_["meets_bound"] = (
-                (frame["metric"] <= bound) & ~frame["degenerate"] & np.asarray(usable))
+            step, met = select_point(metrics if evaluation.vector else metrics[:, 0],
+                                     frame["score"], degenerate, bound)
+            self.frontier_["meets_bound"] = within(metrics) & ~degenerate
             self.select(step)
-            self._warn_bound(step, met, stop_reason, evaluation)
+            self._warn_bound(step, met, stop_reason, evaluation, plan)
+            self._warn_held(points[step], schedule, plan)
         return self
 
     def _cross_fit(self, model, theta, objective, groups, y, sample_weight, adapter,
@@ -726,7 +859,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             )
         return records, f"held-out rows ({len(folds)}-fold cross-fitting)"
 
-    def _frontier(self, points, records, target, utility, sample_weight, evaluation, where):
+    def _frontier(self, points, records, target, utility, sample_weight, evaluation, where,
+                  plan, schedule):
         """The ``frontier_`` DataFrame: one row per path point."""
         m = np.ones_like(points[0].eps) if sample_weight is None else sample_weight
         # weight norm and deletions of every point: sums over rows, computed together
@@ -734,12 +868,21 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         sums = compute(m.sum(), *utilities, *[s for p in points for s in (
             m @ p.eps**2, np.sum(p.eps <= -1.0 + 1e-9))])
         total, utilities, sums = sums[0], sums[1:len(points) + 1], sums[len(points) + 1:]
+        several = evaluation.vector
+        metric_columns = [f"metric[{name}]" for name in evaluation.metric_members]
         rows = []
         for i, (point, record) in enumerate(zip(points, records)):
-            row = {"strength": point.strength, "reached": point.reached}
+            row = {"strength": point.strength}
+            if several:  # the share of each objective's F_0 requested at this point
+                row.update(zip((f"strength[{n}]" for n in plan.names),
+                               schedule.fractions(point.strength)))
+            row["reached"] = point.reached
             row.update(zip(target.row_names, point.target))
             row["utility"] = float(utilities[i])
-            row["metric"] = record["metric"]
+            if several:
+                row.update(zip(metric_columns, map(float, record["metric"])))
+            else:
+                row["metric"] = record["metric"]
             row["score"] = record["score"]
             row["degenerate"] = record["degenerate"]
             row["weight_norm"] = float(np.sqrt(sums[2 * i] / total))
@@ -747,10 +890,17 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             rows.append(row)
         frame = pd.DataFrame(rows)
         frame.index.name = "step"
+        metric = (dict(zip(metric_columns, evaluation.metric_names)) if several
+                  else evaluation.metric_name)
         frame.attrs.update(
-            metric=evaluation.metric_name, score=evaluation.score_name, evaluation=where,
+            metric=metric, score=evaluation.score_name, evaluation=where,
             baseline_score=evaluation.baseline,
         )
+        if several and plan.bounded:
+            frame.attrs["bounds"] = {
+                column: float(bound) for column, bound in zip(
+                    metric_columns, plan.bound_vector(evaluation.metric_members))
+                if np.isfinite(bound)}
         return frame
 
     def select(self, step):
@@ -797,11 +947,11 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         return self
 
     # ---------------------------------------------------------------- warnings
-    def _warn_strength(self, points, stop_reason, record, evaluation):
+    def _warn_strength(self, points, stop_reason, record, evaluation, plan, schedule):
         last = points[-1]
         if stop_reason is not None or not last.reached:
             F0 = points[0].target
-            goal = (1.0 - self.strength) * F0
+            goal = schedule.goal(F0, plan.top)
             advice = ""
             if stop_reason is None and self.update != "path":
                 stop_reason = ("one step from the original parameters is accurate to "
@@ -813,10 +963,12 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                 advice = " Continuous weights (weighting='curvature') can land between rows."
             elif self.weighting == "soft":
                 advice = " weighting='curvature' accounts for the utility cost at second order."
-            elif self.strength > 0.5:
+            elif plan.top > 0.5:
                 advice = " A lower strength may be reachable."
+            asked = (f"strength {plan.top:g}" if len(plan.names) == 1 else "strengths "
+                     + ", ".join(f"{n}={t:g}" for n, t in zip(plan.names, plan.strengths)))
             warn(
-                f"The unlearning path stopped short of strength {self.strength:g}: the "
+                f"The unlearning path stopped short of {asked}: the "
                 f"target is {_fmt(last.target)} where {_fmt(goal)} was requested "
                 f"(from {_fmt(F0)}, tolerance {self.tol:g} of its norm); {stop_reason}. "
                 f"The closest point reached is returned.{advice}",
@@ -838,24 +990,51 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             UserWarning,
         )
 
-    def _warn_bound(self, step, met, stop_reason, evaluation):
+    def _warn_bound(self, step, met, stop_reason, evaluation, plan):
         frame = self.frontier_
-        metric = frame.attrs["metric"]
         where = frame.attrs["evaluation"]
         row = frame.iloc[step]
+        if evaluation.vector:
+            asked = "every difference_bound"
+            bounds = frame.attrs["bounds"]
+            measured = ", ".join(
+                f"{column} {row[column]:.4f}" + (f" (bound {bounds[column]:g})"
+                                                 if column in bounds else "")
+                for column in metric_columns(frame))
+        else:
+            asked = f"difference_bound={plan.bounds[0]:g}"
+            measured = f"{frame.attrs['metric']} {row['metric']:.4f}"
         if met and step == 0:
             warn(
-                f"The original model already meets difference_bound="
-                f"{self.difference_bound:g} on {where} ({metric} "
-                f"{row['metric']:.4f}); it is returned unchanged.",
+                f"The original model already meets {asked} on {where} ({measured}); it "
+                "is returned unchanged.",
                 UserWarning,
             )
         elif not met:
             why = f" The path stopped: {stop_reason}." if stop_reason else ""
             warn(
-                f"No point of the unlearning path meets difference_bound="
-                f"{self.difference_bound:g} on {where} without degenerating: the closest "
-                f"has {metric} {row['metric']:.4f} with {frame.attrs['score']} "
+                f"No point of the unlearning path meets {asked} on {where} without "
+                f"degenerating: the closest has {measured} with {frame.attrs['score']} "
                 f"{row['score']:.4f} (strength {row['strength']:g}) and is returned.{why}",
                 UserWarning,
             )
+
+    def _held_met(self, point, schedule, F0):
+        """Whether every target steered by strength (with bounds) is at its request."""
+        gap = schedule.distances(F0, point.target - schedule.goal(F0, point.strength))
+        return bool(np.all(gap[schedule.held] <= self.tol))
+
+    def _warn_held(self, point, schedule, plan):
+        """With bounds: the objectives steered by strength, if the selected point misses them."""
+        F0 = self._points[0].target
+        gap = schedule.distances(F0, point.target - schedule.goal(F0, point.strength))
+        for name, t, held, rows, far in zip(plan.names, plan.strengths, schedule.held,
+                                            schedule.blocks, gap):
+            if held and point.strength > 0 and far > self.tol:
+                warn(
+                    f"At the selected point the target {name!r} is {_fmt(point.target[rows])} "
+                    f"where strength {t:g} asked for {_fmt((1 - t) * F0[rows])} (from "
+                    f"{_fmt(F0[rows])}, tolerance {self.tol:g} of its norm): the targets "
+                    "could not all move as requested.",
+                    RuntimeWarning,
+                )

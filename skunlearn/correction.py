@@ -35,6 +35,7 @@ reweighted objective or an exact warm-started refit.
 import math
 import warnings
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -149,6 +150,86 @@ class _WarningLog:
                 self.kept.append(record)
 
 
+class Schedule:
+    """What a path asks of each target at strength ``t``, and how far a point is from it.
+
+    The target rows are split into blocks (one per objective of
+    :class:`~skunlearn.objectives.Objectives`; one block of all rows by default).
+    Block ``b`` with rate ``r_b`` is asked for ``(1 - t r_b) F_{0,b}``; a *held*
+    block is asked for ``(1 - r_b) F_{0,b}`` at every ``t > 0`` (a target steered
+    by its strength while others follow the path). Distances are measured per
+    block relative to ``||F_{0,b}||``, so a target of small scale is reached as
+    precisely as a large one.
+
+    Parameters
+    ----------
+    blocks : list of slice or None, default=None
+        Rows of each block; ``None``: all rows are one block.
+    rates : sequence of float or None, default=None
+        Fraction of each block's ``F_0`` removed per unit of ``t`` (all 1 by default).
+    held : sequence of bool or None, default=None
+        Blocks asked for their full request from the first point on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.correction import Schedule
+    >>> F0 = np.array([0.2, -0.1, 0.04])
+    >>> both = Schedule([slice(0, 2), slice(2, 3)], rates=[1.0, 0.5])
+    >>> both.goal(F0, 0.5)
+    array([ 0.1 , -0.05,  0.03])
+    >>> held = Schedule([slice(0, 2), slice(2, 3)], rates=[1.0, 0.5], held=[False, True])
+    >>> held.goal(F0, 0.5), held.fractions(0.5)
+    (array([ 0.1 , -0.05,  0.02]), [0.5, 0.5])
+    >>> both.distances(F0, F0 - both.goal(F0, 1.0))   # |request| / |F_0| per block
+    array([1. , 0.5])
+    """
+
+    def __init__(self, blocks=None, rates=None, held=None):
+        self.blocks = [slice(None)] if blocks is None else list(blocks)
+        m = len(self.blocks)
+        self.rates = np.ones(m) if rates is None else np.asarray(rates, dtype=float)
+        self.held = np.zeros(m, bool) if held is None else np.asarray(held, dtype=bool)
+        if not len(self.rates) == len(self.held) == m:
+            raise ValueError(
+                f"Schedule needs one rate and one held flag per block ({m}), got "
+                f"{len(self.rates)} and {len(self.held)}."
+            )
+
+    def fractions(self, t):
+        """Fraction of each block's ``F_0`` requested removed at strength ``t``."""
+        return [float(r if h and t > 0 else t * r) for r, h in zip(self.rates, self.held)]
+
+    def goal(self, F0, t):
+        """The target requested at strength ``t``."""
+        F0 = np.asarray(F0, dtype=float)
+        fraction = np.empty_like(F0)
+        for rows, share in zip(self.blocks, self.fractions(t)):
+            fraction[rows] = share
+        return (1.0 - fraction) * F0 + 0.0  # (+ 0.0: no negative zeros in messages)
+
+    def distances(self, F0, gap):
+        """``||gap_b|| / ||F_{0,b}||`` for each block (``||F_0||`` for a block whose
+        ``F_{0,b}`` is zero)."""
+        F0, gap = np.asarray(F0, dtype=float), np.asarray(gap, dtype=float)
+        overall = max(float(np.linalg.norm(F0)), 1e-300)
+        out = []
+        for rows in self.blocks:
+            scale = float(np.linalg.norm(F0[rows]))
+            out.append(float(np.linalg.norm(gap[rows])) / (scale if scale > 0 else overall))
+        return np.array(out)
+
+    def row_scales(self, F0):
+        """Per row, the norm its block's distances are relative to."""
+        F0 = np.asarray(F0, dtype=float)
+        scales = np.empty_like(F0)
+        overall = max(float(np.linalg.norm(F0)), 1e-300)
+        for rows in self.blocks:
+            scale = float(np.linalg.norm(F0[rows]))
+            scales[rows] = scale if scale > 0 else overall
+        return scales
+
+
 class Continuation:
     """Follow the reweighted optima ``theta(t)`` whose target is ``(1 - t) F_0``.
 
@@ -169,13 +250,16 @@ class Continuation:
     metric : ndarray of shape (n_samples,) or None
         Per-row cost of a weight change (the sample weights).
     tol : float
-        A requested target counts as reached within ``tol * ||F_0||``.
+        A requested target counts as reached within ``tol * ||F_0||`` (for each
+        block of ``schedule``, relative to its own ``F_0``).
     curvature_reg : float
         See :func:`skunlearn.weights.curvature_weights`.
     keep : tuple or None
         ``(cells, floor)`` from :func:`protected_cells` for hard deletion.
     max_substeps : int
         Steps allowed to reach one requested strength.
+    schedule : Schedule or None
+        Per-objective requests (several objectives); ``None`` asks ``(1 - t) F_0``.
 
     Examples
     --------
@@ -203,9 +287,10 @@ class Continuation:
 
     def __init__(
         self, model, theta, solver, target, utility, *, weighting="curvature", bounds=None,
-        metric=None, tol=0.01, curvature_reg=1.0, keep=None, max_substeps=25,
+        metric=None, tol=0.01, curvature_reg=1.0, keep=None, max_substeps=25, schedule=None,
     ):
         self.model, self.target, self.utility = model, target, utility
+        self.schedule = Schedule() if schedule is None else schedule
         self.weighting, self.metric, self.tol = weighting, metric, tol
         self.curvature_reg, self.keep, self.max_substeps = curvature_reg, keep, max_substeps
         lo, hi = (None, None) if bounds is None else bounds
@@ -213,6 +298,8 @@ class Continuation:
         self.upper = None if hi is None else float(hi)
         self.F0 = np.asarray(target.value(theta), dtype=float)
         self.scale = float(np.linalg.norm(self.F0))
+        # distances are measured with each block's rows divided by its ||F_0||
+        self._unit = 1.0 / self.schedule.row_scales(self.F0)
         self.theta, self.eps, self.F = np.asarray(theta, float), model.design.zeros(), self.F0
         self.step = 1.0
         self.stop_reason = None  # why the path cannot go on
@@ -285,12 +372,16 @@ class Continuation:
         # a deleted row stays deleted; a row outside the objective (weight 0, e.g.
         # a cross-fitting fold's held-out rows) is not there to delete
         available = (self.eps > -0.5) & (self.model.sample_weight > 0)
-        if not np.any(available & (infl.f @ request < 0)):
+        # rows are ranked along the request with each target relative to its own
+        # F_0 (one objective: a common factor, the same ranking)
+        scaled = SimpleNamespace(f=infl.f * self._unit, u=infl.u)
+        request = request * self._unit
+        if not np.any(available & (scaled.f @ request < 0)):
             raise UnreachableTarget("no row is left whose deletion moves the target")
         with warnings.catch_warnings():
             # asking for more than deletion can give is how the step control probes
             warnings.filterwarnings("ignore", "Deleting all", RuntimeWarning)
-            return hard_weights(infl, request, available=available, keep=self.keep)
+            return hard_weights(scaled, request, available=available, keep=self.keep)
 
     def _try(self, request):
         """Candidate ``(theta, eps, F, solver)`` for a request, or a reason it failed."""
@@ -331,7 +422,8 @@ class Continuation:
             point.eps = compact.setdefault(id(eps), eps.astype(np.float32))
 
     def advance(self, strength):
-        """Move along the path until the target is ``(1 - strength) F_0``; return the point.
+        """Move along the path until the target is ``(1 - strength) F_0`` (or what the
+        ``schedule`` asks at ``strength``); return the point.
 
         A point that cannot be reached within the tolerance (for example hard
         deletion, which moves the target in steps of whole rows) is recorded with
@@ -339,11 +431,17 @@ class Continuation:
         (``stop_reason``) when a request sees no progress at all. After that,
         returns the last point again.
         """
-        goal = (1.0 - strength) * self.F0
-        tolerance = self.tol * self.scale
+        goal = self.schedule.goal(self.F0, strength)
+
+        def distance(F):  # to the request, each target relative to its own F_0
+            return float(np.linalg.norm((goal - F) * self._unit))
+
+        def reached_at(F):
+            return bool(self.schedule.distances(self.F0, goal - F).max() <= self.tol)
+
         substeps, progressed, why, slow = 0, False, None, 0
         self.step = max(self.step, 0.25)  # a new request: try a real stride first
-        while self.stop_reason is None and np.linalg.norm(goal - self.F) > tolerance:
+        while self.stop_reason is None and not reached_at(self.F):
             if substeps >= self.max_substeps:
                 self.last_failure = (
                     f"{self.max_substeps} reweighting steps did not reach strength "
@@ -355,9 +453,11 @@ class Continuation:
             gap = goal - self.F
             request = self.step * gap
             candidate, failure = self._try(request)
-            if candidate is not None and np.linalg.norm(goal - candidate[2]) < np.linalg.norm(gap):
+            if candidate is not None and distance(candidate[2]) < distance(self.F):
                 theta, eps, F, solver = candidate
-                realised = float((F - self.F) @ request) / float(request @ request)
+                moved, asked = (F - self.F) * self._unit, request * self._unit
+                realised = float(moved @ asked) / float(asked @ asked)
+                before = distance(self.F)
                 self.theta, self.eps, self.F = theta, eps, F
                 self.log.add(self._pending_warnings)  # only an accepted step's warnings
                 self._set_point(solver)
@@ -366,7 +466,7 @@ class Continuation:
                 self.step = max(self.step, _MIN_STEP)
                 progressed, why = True, None
                 # steps that each remove under a tenth of the distance: stalled
-                slow = slow + 1 if np.linalg.norm(goal - F) > 0.9 * np.linalg.norm(gap) else 0
+                slow = slow + 1 if distance(F) > 0.9 * before else 0
                 if slow >= 3:
                     self.last_failure = (
                         "progress toward it stalled (the target rows cannot all move as "
@@ -387,7 +487,7 @@ class Continuation:
                 if not progressed:
                     self.stop_reason = self.last_failure
                 break
-        reached = bool(np.linalg.norm(goal - self.F) <= tolerance)
+        reached = reached_at(self.F)
         if reached:
             self.last_failure = None
         point = PathPoint(float(strength), self.theta, self.eps, self.F, reached,
@@ -413,6 +513,7 @@ def correct(
     metric=None,
     tol=0.01,
     strengths=None,
+    schedule=None,
     **options,
 ):
     """Move ``theta`` so that the target falls by ``strength`` times its value.
@@ -446,6 +547,9 @@ def correct(
         Relative tolerance of a path point (see :class:`Continuation`).
     strengths : sequence of float or None
         Explicit path points (overrides ``strength`` and ``n_steps``).
+    schedule : Schedule or None
+        Per-objective requests of several stacked objectives (see :class:`Schedule`);
+        ``None`` asks ``(1 - strength) F_0`` of every row.
     **options
         ``curvature_reg``, ``keep`` (path) and ``hard_fraction`` (newton/refit).
 
@@ -475,20 +579,22 @@ def correct(
     >>> bool(abs(result.points[-1].target[0]) <= 0.01 * abs(result.points[0].target[0]))
     True
     """
+    schedule = Schedule() if schedule is None else schedule
     if update != "path":
         F0 = np.asarray(target.value(theta), dtype=float)
+        goal = schedule.goal(F0, strength)
         influence = Influence(model, theta, solver, target, utility, metric)
         log = _WarningLog()
         with warnings.catch_warnings(record=True) as records:
             warnings.simplefilter("always")
             eps = _one_shot_weights(
-                influence, -strength * F0, weighting, bounds, utility, options
+                influence, goal - F0, weighting, bounds, utility, options
             )
             new_theta = newton_update(model, theta, eps) if update == "newton" else refit(
                 theta, eps)
         log.add(records)
         F = np.asarray(target.value(new_theta), dtype=float)
-        reached = bool(np.linalg.norm(F - (1 - strength) * F0) <= tol * np.linalg.norm(F0))
+        reached = bool(schedule.distances(F0, F - goal).max() <= tol)
         points = [PathPoint(0.0, np.asarray(theta, float), model.design.zeros(), F0),
                   PathPoint(float(strength), new_theta, eps, F, reached)]
         return Correction(points, influence, None, log.kept)
@@ -496,7 +602,7 @@ def correct(
     path = Continuation(
         model, theta, solver, target, utility, weighting=weighting, bounds=bounds,
         metric=metric, tol=tol, curvature_reg=options.get("curvature_reg", 1.0),
-        keep=options.get("keep"),
+        keep=options.get("keep"), schedule=schedule,
     )
     if strengths is None:
         strengths = [strength * j / n_steps for j in range(1, n_steps + 1)]

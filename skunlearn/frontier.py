@@ -41,7 +41,10 @@ class Evaluation:
     ----------
     objective : Objective
         Gives the metric (:meth:`~skunlearn.objectives.GroupParity.hard_metric`);
-        ``None`` measures the score only.
+        ``None`` measures the score only. For
+        :class:`~skunlearn.objectives.Objectives` the metric is a vector: one
+        entry per member that has a hard-prediction metric
+        (:attr:`metric_members`, :attr:`metric_names`).
     design : skunlearn._linalg.Design
         Evaluation rows.
     y : ndarray of shape (n_samples,)
@@ -74,7 +77,14 @@ class Evaluation:
         self.groups = groups
         self.w = np.ones_like(self.y) if sample_weight is None else as_vector(sample_weight)
         self.is_classifier = bool(is_classifier)
-        self.metric_name = None if objective is None else objective.metric_name(is_classifier)
+        # several objectives measure a vector: one metric per member that has one
+        members = [] if objective is None else list(getattr(objective, "parts", [objective]))
+        self.vector = objective is not None and hasattr(objective, "parts")
+        self._metered = [o for o in members if o.metric_name(is_classifier) is not None]
+        self.metric_members = [o.name for o in self._metered]
+        self.metric_names = [o.metric_name(is_classifier) for o in self._metered]
+        self.metric_name = (None if self.vector or not self.metric_names
+                            else self.metric_names[0])
         self.score_name = "accuracy" if is_classifier else "r2"
         # sums over the rows that every score needs (one pass for dask rows)
         self._total, self._weighted_y, self._present = compute(
@@ -114,24 +124,38 @@ class Evaluation:
         return self._score_from_sums(compute(*self._score_sums(y_pred)))[0]
 
     def measure(self, y_pred):
-        """``metric``, ``score`` and ``degenerate`` of predictions of every evaluation row."""
+        """``metric``, ``score`` and ``degenerate`` of predictions of every evaluation row.
+
+        ``metric`` is a float (``nan`` without a metric), or for several
+        objectives an array with one entry per :attr:`metric_members`.
+        """
         sums = self._score_sums(y_pred)
-        batched = self.metric_name is not None and hasattr(self.objective, "metric_sums")
-        if batched:  # the metric's sums go in the same pass as the score's
-            codes, labels = self.groups
-            sums += self.objective.metric_sums(
-                self.y, y_pred, codes, len(labels), self.w, self.is_classifier)
+        spans = []  # per metered objective: how many of the sums are its own
+        for objective in self._metered:
+            if hasattr(objective, "metric_sums"):  # its sums go in the score's pass
+                codes, labels = self.groups
+                own = objective.metric_sums(
+                    self.y, y_pred, codes, len(labels), self.w, self.is_classifier)
+                spans.append(len(own))
+                sums += own
+            else:
+                spans.append(None)
         sums = compute(*sums)
         score, positive = self._score_from_sums(sums[:2])
         single_class = self.is_classifier and positive in (0, int(self._present))
-        metric = np.nan
-        if batched:
-            metric = self.objective.metric_from_sums(sums[2:])
-        elif self.metric_name is not None:
-            codes, labels = self.groups
-            metric = self.objective.hard_metric(
-                self.y, y_pred, codes, len(labels), self.w, self.is_classifier
-            )
+        metrics, at = [], 2
+        for objective, span in zip(self._metered, spans):
+            if span is None:
+                codes, labels = self.groups
+                metrics.append(objective.hard_metric(
+                    self.y, y_pred, codes, len(labels), self.w, self.is_classifier))
+            else:
+                metrics.append(objective.metric_from_sums(sums[at:at + span]))
+                at += span
+        if self.vector:
+            metric = np.array(metrics, dtype=float)
+        else:
+            metric = metrics[0] if metrics else np.nan
         return {
             "metric": metric,
             "score": score,
@@ -271,11 +295,31 @@ def follow(strengths, step, records, is_met=None):
     return records
 
 
+def metric_columns(frame):
+    """The hard-metric columns of a ``frontier_``: ``metric``, or ``metric[name]`` per objective.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skunlearn.frontier import metric_columns
+    >>> metric_columns(pd.DataFrame(columns=["strength", "metric[demographic_parity]",
+    ...                                      "metric[equal_opportunity]", "score"]))
+    ['metric[demographic_parity]', 'metric[equal_opportunity]']
+    """
+    if "metric" in frame.columns:
+        return ["metric"]
+    return [c for c in frame.columns if str(c).startswith("metric[")]
+
+
 def select_point(metrics, scores, degenerate, bound):
     """Index of the most accurate non-degenerate point with ``metric <= bound``.
 
     Returns ``(index, met)``; when no point meets the bound, the non-degenerate
     point with the smallest metric (ties: the most accurate) and ``False``.
+    With several metrics (``metrics`` of shape ``(n_points, m)``, ``bound`` of
+    shape ``(m,)``, ``inf`` for a metric without a bound) a point meets the
+    bound when every metric does, and the closest is the one whose largest
+    excess over its bound is smallest.
 
     Examples
     --------
@@ -285,16 +329,28 @@ def select_point(metrics, scores, degenerate, bound):
     (1, True)
     >>> select_point([0.2, 0.1], [0.85, 0.84], [False, False], bound=0.05)
     (1, False)
+    >>> select_point([[0.2, 0.1], [0.04, 0.08], [0.03, 0.04]], [0.85, 0.84, 0.83],
+    ...              [False, False, False], bound=[0.05, 0.05])
+    (2, True)
     """
     metrics = np.asarray(metrics, float)
     scores = np.asarray(scores, float)
-    usable = ~np.asarray(degenerate, bool) & np.isfinite(metrics)
+    bound = np.asarray(bound, float)
+    if metrics.ndim == 2:
+        finite = np.all(np.isfinite(metrics) | np.isinf(bound), axis=1)
+        with np.errstate(invalid="ignore"):
+            closeness = np.max(np.where(np.isinf(bound), -np.inf, metrics - bound), axis=1)
+        meets = closeness <= 0
+    else:
+        finite = np.isfinite(metrics)
+        closeness, meets = metrics, metrics <= bound
+    usable = ~np.asarray(degenerate, bool) & finite
     if not usable.any():
-        usable = np.isfinite(metrics)
-    met = usable & (metrics <= bound)
+        usable = finite
+    met = usable & meets
     if met.any():
         candidates = np.flatnonzero(met)
         return int(candidates[np.argmax(scores[candidates])]), True
     candidates = np.flatnonzero(usable)
-    order = np.lexsort((-scores[candidates], metrics[candidates]))
+    order = np.lexsort((-scores[candidates], closeness[candidates]))
     return int(candidates[order[0]]), False

@@ -2,8 +2,11 @@
 
 import numpy as np
 
+from .frontier import metric_columns
 
-def plot_frontier(frontier, *, ax=None, bound=None, label="skunlearn path", color=None):
+
+def plot_frontier(frontier, *, ax=None, bound=None, label="skunlearn path", color=None,
+                  metric=None):
     """Score against the fairness metric along the unlearning path.
 
     One marker per path point (hollow where the model is degenerate: a single
@@ -21,11 +24,15 @@ def plot_frontier(frontier, *, ax=None, bound=None, label="skunlearn path", colo
         Where to draw; a new figure when ``None``.
     bound : float, default=None
         Vertical line at the bound; taken from the unlearner's
-        ``difference_bound`` when a SoftUnlearner is given.
+        ``difference_bound`` (the plotted objective's, for several objectives)
+        when a SoftUnlearner is given.
     label : str, default="skunlearn path"
         Legend label of the path.
     color : color, default=None
         Colour of the path (matplotlib's next colour when ``None``).
+    metric : str, default=None
+        Column of ``frontier_`` on x. ``None``: ``"metric"``, or, for several
+        objectives, the first bounded ``"metric[name]"`` column (else the first).
 
     Returns
     -------
@@ -54,16 +61,27 @@ def plot_frontier(frontier, *, ax=None, bound=None, label="skunlearn path", colo
         raise ImportError(
             "plot_frontier needs matplotlib: pip install 'skunlearn[plot]'."
         ) from exc
-    selected = None
+    selected, given = None, False
     if hasattr(frontier, "frontier_"):
         unlearner = frontier
         frontier = unlearner.frontier_
         selected = unlearner.selected_step_
-        if bound is None:
-            bound = unlearner.difference_bound
+        given = True
+    names = frontier.attrs.get("metric")
+    bounds = frontier.attrs.get("bounds", {})
+    if metric is None:
+        columns = metric_columns(frontier)
+        metric = next((c for c in columns if c in bounds), columns[0])
+    if metric not in frontier.columns:
+        raise ValueError(
+            f"metric must be one of the frontier's metric columns "
+            f"{metric_columns(frontier)}, got {metric!r}."
+        )
+    if bound is None and given:
+        bound = bounds.get(metric) if isinstance(names, dict) else unlearner.difference_bound
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
-    x = frontier["metric"].to_numpy(dtype=float)
+    x = frontier[metric].to_numpy(dtype=float)
     y = frontier["score"].to_numpy(dtype=float)
     degenerate = frontier["degenerate"].to_numpy(dtype=bool)
     (line,) = ax.plot(x, y, "-", color=color, lw=1.2, label=label)
@@ -86,9 +104,9 @@ def plot_frontier(frontier, *, ax=None, bound=None, label="skunlearn path", colo
     span_y = np.ptp(y[shown]) or 0.01
     ax.set_ylim(min(y[shown].min(), baseline if baseline is not None else np.inf)
                 - 0.1 * span_y, y[shown].max() + 0.1 * span_y)
-    metric = frontier.attrs.get("metric") or "metric"
+    name = (names.get(metric) if isinstance(names, dict) else names) or metric
     where = frontier.attrs.get("evaluation")
-    ax.set_xlabel(f"{metric} ({where})" if where else metric)
+    ax.set_xlabel(f"{name} ({where})" if where else name)
     ax.set_ylabel(frontier.attrs.get("score") or "score")
     ax.legend(fontsize=8)
     return ax

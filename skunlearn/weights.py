@@ -66,28 +66,66 @@ def _to_unit(v, root):
     return v * (scale[:, None] if np.ndim(v) == 2 else scale)
 
 
-def _min_norm(A, b):
-    """``A (A^T A)^{-1} b`` for ``A`` (n x m) of full column rank, else ``None``."""
-    M = compute(A.T @ A)
+def _row_names(influence, m):
+    """Names of the ``m`` constraint rows (the target rows, then ``utility``)."""
+    k = influence.f.shape[1]
+    names = list(getattr(influence, "target_names", None) or [])
+    if len(names) != k:  # an influence without names (a namespace in a doctest)
+        names = [f"target row {j}" for j in range(k)]
+    return (names + ["utility"])[:m]
+
+
+def _compromise(M, b, names, goal=None):
+    """``b``, or the part of it that weights can deliver when the rows conflict.
+
+    ``M`` (``m x m``, symmetric positive semi-definite) is the Gram matrix of the
+    constraint rows' influences and ``b`` what they are asked to move by. When
+    rows are linearly dependent (``M`` singular) and ``b`` has a component in
+    ``M``'s null space, the requests contradict each other (for example one
+    target row asked to fall by two different amounts): no weights meet them
+    all. ``b`` is then replaced by its projection on the range of ``M``, which is
+    what the least-squares weights ``M^+ b`` deliver, and a warning names the
+    rows, what they were asked and the compromise. ``goal`` (default ``b``) is
+    the request to report when ``b`` is already offset by pinned rows.
+    """
+    b = np.asarray(b, dtype=float)
+    vals, vecs = np.linalg.eigh(M)
+    null = vecs[:, vals <= _DEGENERATE * max(vals.max(), 1e-300)]
+    if not null.shape[1]:
+        return b
+    excess = null @ (null.T @ b)
+    if np.linalg.norm(excess) <= 1e-6 * max(np.linalg.norm(b), 1e-300):
+        return b  # dependent rows, consistent requests: the pseudo-inverse meets them all
+    rows = np.flatnonzero(np.abs(null).max(axis=1) > 1e-4)
+    asked = b if goal is None else np.asarray(goal, dtype=float)
+    warnings.warn(
+        f"The target rows {[names[j] for j in rows]} have linearly dependent (or zero) "
+        f"influences and contradictory requests {_fmt(asked[rows])}: no weights move "
+        "them all as asked. Using the least-squares compromise, which moves them by "
+        f"{_fmt((asked - excess)[rows])} to first order.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return b - excess
+
+
+def _fmt(values):
+    return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
+
+
+def _solve_psd(M, b):
+    """``M^{-1} b`` for a small symmetric PSD ``M``; its pseudo-inverse if singular."""
     vals = np.linalg.eigvalsh(M)
-    if vals.min() <= _DEGENERATE * max(vals.max(), 1e-300):
-        return None
-    return persist(A @ np.linalg.solve(M, b))
+    if vals.size and vals.min() > _DEGENERATE * max(vals.max(), 1e-300):
+        return np.linalg.solve(M, b)
+    return np.linalg.lstsq(M, b, rcond=None)[0]
 
 
-def _target_only(f, goal):
-    """Minimum-norm weights meeting the target rows alone (least squares if collinear)."""
-    eps = _min_norm(f, goal)
-    if eps is None:
-        warnings.warn(
-            "The target rows have linearly dependent influences; using the "
-            "least-squares weights, which may not meet every target row.",
-            RuntimeWarning,
-            stacklevel=4,
-        )
-        coef, *_ = np.linalg.lstsq(compute(f.T @ f), goal, rcond=None)
-        eps = persist(f @ coef)
-    return eps
+def _min_norm(A, b, names):
+    """``A (A^T A)^+ b``: the minimum-norm weights meeting ``A^T eps = b`` (least
+    squares, with a warning naming the rows, if the requests contradict each other)."""
+    M = compute(A.T @ A)
+    return persist(A @ _solve_psd(M, _compromise(M, b, names)))
 
 
 def _kappa(s, lo, hi):
@@ -96,15 +134,18 @@ def _kappa(s, lo, hi):
     return c * s - 0.5 * c**2
 
 
-def _bounded(A, b, lo, hi, max_iter=200):
+def _bounded(A, b, lo, hi, names, max_iter=200):
     """Solve ``min 0.5||eps||^2  s.t.  A^T eps = b, lo <= eps <= hi`` through its dual.
 
     The dual of this problem is ``max_mu  b^T mu - sum_i kappa(a_i^T mu)`` with
     ``kappa' = clip``; its optimum gives ``eps = clip(A mu, lo, hi)``. The dual is
     concave and piecewise quadratic, so semismooth Newton with backtracking on it
-    converges in a few steps; every step is a sum over rows.
+    converges in a few steps; every step is a sum over rows. Contradictory
+    requests of dependent rows are first reduced to their least-squares
+    compromise (:func:`_compromise`).
     """
     M = compute(A.T @ A)
+    b = _compromise(M, b, names)
     scale = max(np.trace(M), 1e-300)
     mu = np.linalg.lstsq(M, b, rcond=None)[0]
 
@@ -207,31 +248,16 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
                 RuntimeWarning,
                 stacklevel=2,
             )
+    names = _row_names(influence, len(b))
     if bounds is None:
-        e = _min_norm(A, b) if A is not f else None
-        if e is None:  # target rows alone, least squares if they are dependent
-            e = _target_only(f, goal)
+        e = _min_norm(A, b, names)
     else:
         lo, hi = _check_bounds(bounds, len(f))
         if root is not None:  # (0 * inf is nan: zero-metric rows are pinned at 0)
             lo = np.where(root > 0, lo * root, 0.0)
             hi = np.where(root > 0, hi * root, 0.0)
-        e = _bounded(A, b, lo, hi)
+        e = _bounded(A, b, lo, hi, names)
     return _to_unit(e, root)
-
-
-def _solve_small(M, b, what):
-    """``M^{-1} b`` for a small symmetric PSD ``M``; least squares with a warning if singular."""
-    vals = np.linalg.eigvalsh(M)
-    if vals.size and vals.min() > _DEGENERATE * max(vals.max(), 1e-300):
-        return np.linalg.solve(M, b)
-    warnings.warn(
-        f"The {what} are linearly dependent or zero; using the least-squares weights, "
-        "which may not meet every target row.",
-        RuntimeWarning,
-        stacklevel=4,
-    )
-    return np.linalg.lstsq(M, b, rcond=None)[0]
 
 
 # Largest rank of a utility factor whose n x q product X~ H^{-1} L is formed.
@@ -349,6 +375,7 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     r = _to_unit(influence.row_scales, root)
     f = _to_unit(as_vector(influence.f), root)
     goal = np.asarray(goal, dtype=float)
+    names = _row_names(influence, len(goal))
     n = len(f)
     lo = None
     if lower is not None:
@@ -434,7 +461,7 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
             raise UnreachableTarget(
                 "the free rows' influences on the target are all zero"
             )
-        mu = _solve_small(M, rhs, "target rows' influences")
+        mu = _solve_psd(M, _compromise(M, rhs, names, goal=goal))
         e_free = f @ mu if free is None else np.where(free, f @ mu, 0.0)
         if trace > 0:
             e_free = (e_free - W(Sf @ mu + lam * Sp, rf)) / lam

@@ -210,7 +210,8 @@ def test_in_memory_fits_never_import_dask():
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("objective", ["equalized_odds", "robustness"])
+@pytest.mark.parametrize("objective", ["equalized_odds", "robustness",
+                                       ["demographic_parity", "robustness"]])
 def test_other_objectives_match_numpy_on_the_synchronous_scheduler(objective):
     import dask
 

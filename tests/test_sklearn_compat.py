@@ -49,6 +49,8 @@ ESTIMATORS = [
                   objective="robustness", strength=0.2),
     SoftUnlearner(MLPRegressor(hidden_layer_sizes=(5,), max_iter=300, random_state=0),
                   objective="robustness", strength=0.2),
+    # objective and strength as lists (here of one objective: the checks pass no groups)
+    SoftUnlearner(LogisticRegression(), objective=["robustness"], strength=[0.2]),
     # a pipeline: its last step is corrected on the scaled rows
     SoftUnlearner(make_pipeline(StandardScaler(), LogisticRegression()),
                   objective="robustness", strength=0.2),

@@ -1,6 +1,7 @@
 """Targets to drive to zero (fairness surrogates) and the utility they are traded against."""
 
 from ._base import BoundObjective, LinearStatisticObjective, Objective
+from .composite import BoundObjectives, Objectives
 from .parity import EvaluationLoss, GroupParity
 from .robustness import Robustness
 
@@ -36,11 +37,16 @@ def available_objectives():
 def get_objective(objective):
     """Return the :class:`Objective` for a name, or ``objective`` itself if it is one.
 
+    A list or tuple of objectives gives :class:`Objectives` (their rows stacked);
+    a list of one gives that objective.
+
     Examples
     --------
     >>> from skunlearn.objectives import get_objective
     >>> get_objective("demographic_parity").statistic
     'prediction'
+    >>> get_objective(["demographic_parity", "robustness"]).names
+    ['demographic_parity', 'robustness']
     >>> get_objective("parity")
     Traceback (most recent call last):
     ...
@@ -48,11 +54,19 @@ def get_objective(objective):
     """
     if isinstance(objective, Objective):
         return objective
+    if isinstance(objective, list | tuple):
+        if not objective:
+            raise ValueError(
+                "objective is an empty list; name at least one objective, e.g. "
+                "'demographic_parity' or ['demographic_parity', 'robustness']."
+            )
+        return get_objective(objective[0]) if len(objective) == 1 else Objectives(objective)
     if isinstance(objective, str) and objective in _REGISTRY:
         return _REGISTRY[objective]
     raise ValueError(
         f"Unknown objective {objective!r}; choose one of "
-        f"{', '.join(repr(n) for n in available_objectives())} or pass an Objective instance."
+        f"{', '.join(repr(n) for n in available_objectives())}, an Objective instance, "
+        "or a list of them."
     )
 
 
@@ -72,10 +86,12 @@ register_objective(Robustness())
 
 __all__ = [
     "BoundObjective",
+    "BoundObjectives",
     "EvaluationLoss",
     "GroupParity",
     "LinearStatisticObjective",
     "Objective",
+    "Objectives",
     "available_objectives",
     "get_objective",
     "register_objective",
