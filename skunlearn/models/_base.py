@@ -242,6 +242,13 @@ class LinearModel:
             if not fresh and not (np.isfinite(decrement) and size <= _CHORD_CONTRACTION * previous):
                 factor = None  # the chord steps stopped shrinking fast enough
                 continue
+            near = 0.25 * _STALE * (1.0 + np.max(np.abs(theta)))
+            if not fresh and not self.hessian_free and size <= near < moved:
+                # What is left to move is within the distance at which the returned
+                # factor may be built: build it now, and its Newton steps finish in
+                # one or two iterations instead of the chord's one decade each.
+                factor = None
+                continue
             if not np.isfinite(decrement):
                 break
             if _negligible(step, theta, step_tol):
@@ -268,7 +275,7 @@ class LinearModel:
                 factor = None
         # the influences need the Hessian here (a Hessian-free model drops its
         # operator after each step, so one is built even if Newton did not converge)
-        stale = info["converged"] and moved > 1e-6 * (1.0 + np.max(np.abs(theta)))
+        stale = info["converged"] and moved > _STALE * (1.0 + np.max(np.abs(theta)))
         if factor is None or stale:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -298,6 +305,8 @@ class LinearModel:
 
 # A chord step (an old factor) is kept while it shrinks the step at least this much.
 _CHORD_CONTRACTION = 0.25
+# A factor built within this distance (relative) of the optimum serves its influences.
+_STALE = 1e-6
 
 
 def _negligible(step, theta, tol):
