@@ -136,8 +136,12 @@ class SoftUnlearner(BaseEstimator):
         Target to drive to zero: ``"demographic_parity"``,
         ``"equal_opportunity"`` (true positive rate parity),
         ``"false_positive_rate_parity"``, ``"equalized_odds"``,
-        ``"error_rate_parity"``, or an :class:`skunlearn.objectives.Objective`.
-        For a regressor ``"demographic_parity"`` is parity of the mean prediction.
+        ``"error_rate_parity"``, ``"robustness"``, the paper's
+        ``"loss_equal_opportunity"`` and ``"paper_robustness"``, ``"utility"``
+        (data cleaning: the loss on ``eval_set``, driven down by the fraction
+        ``strength``), or an :class:`skunlearn.objectives.Objective`; the user
+        guide gives each formula. For a regressor ``"demographic_parity"`` is
+        parity of the mean prediction.
     difference_bound : float or None, default=None
         Aim at fairlearn's hard-prediction metric of the objective instead of a
         strength: ``demographic_parity_difference``, ``equalized_odds_difference``,
@@ -241,10 +245,13 @@ class SoftUnlearner(BaseEstimator):
         ``score`` (accuracy, or R^2 for a regressor), ``degenerate`` (a single
         predicted class or a score below the constant predictor's,
         ``frontier_.attrs["baseline_score"]``), ``weight_norm`` (root mean
-        square of ``eps``), ``deleted`` (rows of weight 0) and, with
-        ``difference_bound``, ``meets_bound``. ``metric`` and ``score`` are
-        measured on ``frontier_.attrs["evaluation"]``: the eval_set, the
-        training rows, or their cross-fitted predictions.
+        square of ``eps``), ``deleted`` (rows of weight 0), the target's own
+        diagnostics on the evaluation data (robustness targets of a classifier:
+        ``worst_case_accuracy[r=...]``, and ``fixed_point_accuracy`` for
+        ``"paper_robustness"``) and, with ``difference_bound``,
+        ``meets_bound``. ``metric`` and ``score`` are measured on
+        ``frontier_.attrs["evaluation"]``: the eval_set, the training rows, or
+        their cross-fitted predictions.
     selected_step_ : int
         Row of ``frontier_`` whose model ``estimator_`` carries; change it with
         :meth:`select`.
@@ -617,6 +624,12 @@ class SoftUnlearner(BaseEstimator):
         return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective)
 
     def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective):
+        if eval_set is None and objective.needs_eval_set:
+            raise ValueError(
+                f"objective={objective.name!r} is measured on held-out rows: pass "
+                "eval_set=(X_eval, y_eval) (on its own training rows the fitted model "
+                "already minimises it)."
+            )
         # a pipeline's fixed transform is applied here, once: from now on X is the
         # final step's input and ``original`` the final step (see models.pipeline)
         parts = Composite.of(self.original_estimator_)
@@ -782,6 +795,7 @@ class SoftUnlearner(BaseEstimator):
             row["degenerate"] = record["degenerate"]
             row["weight_norm"] = float(np.sqrt(sums[2 * i] / total))
             row["deleted"] = int(sums[2 * i + 1])
+            row.update(target.diagnostics(point.theta, evaluation.is_classifier))
             rows.append(row)
         frame = pd.DataFrame(rows)
         frame.index.name = "step"

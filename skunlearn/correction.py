@@ -273,7 +273,8 @@ class Continuation:
         infl = self.influence
         if self.weighting == "soft":
             hi = None if self.upper is None else self.upper - self.eps
-            return soft_weights(infl, request, bounds=(self.lower - self.eps, hi))
+            return soft_weights(infl, request, bounds=(self.lower - self.eps, hi),
+                                hold_utility=self.target.hold_utility)
         if self.weighting == "curvature":
             return curvature_weights(
                 infl, request, utility_map=self.utility_map, reg=self.curvature_reg,
@@ -468,7 +469,8 @@ def correct(
         with warnings.catch_warnings(record=True) as records:
             warnings.simplefilter("always")
             eps = _one_shot_weights(
-                influence, -strength * F0, weighting, bounds, utility, options
+                influence, -strength * F0, weighting, bounds, utility, options,
+                hold_utility=target.hold_utility,
             )
             new_theta = newton_update(model, theta, eps) if update == "newton" else refit(
                 theta, eps)
@@ -493,11 +495,11 @@ def correct(
     return Correction(path.points, path.first_influence, path.reason, path.log.kept)
 
 
-def _one_shot_weights(influence, goal, weighting, bounds, utility, options):
+def _one_shot_weights(influence, goal, weighting, bounds, utility, options, hold_utility=True):
     """Weights of a single linearisation at the original parameters (newton/refit)."""
     if weighting == "soft":
         try:
-            return soft_weights(influence, goal, bounds=bounds)
+            return soft_weights(influence, goal, bounds=bounds, hold_utility=hold_utility)
         except UnreachableTarget as exc:  # one step: these settings are what can change
             raise UnreachableTarget(
                 f"{str(exc).capitalize()}: lower `strength`, widen `bounds`, or use "
