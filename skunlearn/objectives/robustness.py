@@ -82,6 +82,13 @@ class Robustness(Objective):
         Radius of the l2 ball of input perturbations, in the units of ``X``
         (standardise features first).
 
+    Notes
+    -----
+    The gap vanishes as ``w`` shrinks to 0, so a strength near 1 ends in a
+    (nearly) constant model. For a classifier, ``frontier_`` reports
+    ``worst_case_accuracy[r=...]`` at every point (the accuracy when every
+    input is moved by ``radius`` against its label): choose the strength there.
+
     Examples
     --------
     >>> import numpy as np
