@@ -795,7 +795,8 @@ class SoftUnlearner(BaseEstimator):
             row["degenerate"] = record["degenerate"]
             row["weight_norm"] = float(np.sqrt(sums[2 * i] / total))
             row["deleted"] = int(sums[2 * i + 1])
-            row.update(target.diagnostics(point.theta, evaluation.is_classifier))
+            if hasattr(target, "diagnostics"):  # e.g. worst-case accuracy
+                row.update(target.diagnostics(point.theta, evaluation.is_classifier))
             rows.append(row)
         frame = pd.DataFrame(rows)
         frame.index.name = "step"

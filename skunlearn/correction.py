@@ -274,7 +274,7 @@ class Continuation:
         if self.weighting == "soft":
             hi = None if self.upper is None else self.upper - self.eps
             return soft_weights(infl, request, bounds=(self.lower - self.eps, hi),
-                                hold_utility=self.target.hold_utility)
+                                hold_utility=_holds_utility(self.target))
         if self.weighting == "curvature":
             return curvature_weights(
                 infl, request, utility_map=self.utility_map, reg=self.curvature_reg,
@@ -470,7 +470,7 @@ def correct(
             warnings.simplefilter("always")
             eps = _one_shot_weights(
                 influence, -strength * F0, weighting, bounds, utility, options,
-                hold_utility=target.hold_utility,
+                hold_utility=_holds_utility(target),
             )
             new_theta = newton_update(model, theta, eps) if update == "newton" else refit(
                 theta, eps)
@@ -493,6 +493,11 @@ def correct(
         if path.stop_reason is not None:
             break
     return Correction(path.points, path.first_influence, path.reason, path.log.kept)
+
+
+def _holds_utility(target):
+    """Whether the soft weights hold utility for this target (not when it is the utility)."""
+    return getattr(target, "hold_utility", True)
 
 
 def _one_shot_weights(influence, goal, weighting, bounds, utility, options, hold_utility=True):

@@ -255,8 +255,8 @@ class EvaluationLoss(Objective):
     Li 2020). The loss has no zero to reach, so ``strength`` ``t`` asks
     for the held-out loss to fall by the fraction ``t``, to ``(1 - t) U_0``;
     what can be reached is bounded by the best loss a model of the family gets
-    on those rows, so useful strengths are small (0.05-0.3) and a path asked
-    for more stops where reweighting cannot go further. The soft weights drop
+    on those rows, so a path asked for more stops where reweighting cannot go
+    further (choose the strength on other held-out rows). The soft weights drop
     their utility constraint (the target is the utility: holding it would
     cancel the request) and become the minimum-norm weights ``eps`` proportional
     to ``-f``; the curvature-aware weights pay the target's own second-order
