@@ -363,9 +363,10 @@ class SoftUnlearner(BaseEstimator):
         objective = get_objective(self.objective)
         if objective.classifier_only and not adapter.is_classifier:
             raise ValueError(
-                f"objective={objective.name!r} compares class-conditional rates and "
-                f"needs a classifier; {type(final_step(self.estimator)).__name__} is a "
-                "regressor (use 'demographic_parity' or 'error_rate_parity')."
+                f"objective={objective.name!r} reads class labels (or a decision "
+                f"boundary) and needs a classifier; "
+                f"{type(final_step(self.estimator)).__name__} is a regressor (use "
+                "'demographic_parity', 'error_rate_parity', 'robustness' or 'utility')."
             )
         if self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {self.weighting!r}.")
@@ -658,6 +659,8 @@ class SoftUnlearner(BaseEstimator):
                 if adapter.is_classifier else as_vector(y_raw)
             )
         target = objective.bind(eval_design, y_eval, eval_groups, model.loss, eval_weights)
+        if hasattr(target, "anchor"):  # a target fixed from the user's model (paper_robustness)
+            target.anchor(theta_original)
         utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss, eval_weights)
         F0 = target.value(theta)
         if np.max(np.abs(F0)) < 1e-10:

@@ -234,14 +234,14 @@ def test_cleaning_with_a_dask_eval_set_matches_numpy():
     flipped = np.random.default_rng(0).random(400) < 0.2
     y_noisy = np.where(flipped, 1 - y[:400], y[:400])
     model = LogisticRegression().fit(X[:400], y_noisy)
-    params = dict(objective="utility", strength=0.1, n_steps=2)
+    params = dict(objective="utility", strength=0.05, n_steps=1)
     with dask.config.set(scheduler="sync"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = SoftUnlearner(FrozenEstimator(model), **params).fit(
             X[:400], y_noisy, eval_set=(X[400:], y[400:]))
         got = SoftUnlearner(FrozenEstimator(model), **params).fit(
-            da.from_array(X[:400], chunks=100), y_noisy,
-            eval_set=(da.from_array(X[400:], chunks=100), y[400:]))
+            da.from_array(X[:400], chunks=200), y_noisy,
+            eval_set=(da.from_array(X[400:], chunks=200), y[400:]))
     _assert_same(ref, got)
 
 

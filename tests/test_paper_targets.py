@@ -43,6 +43,7 @@ class _Reference:
         self.penalty[self.d:] = 0.0  # the intercept is not penalised
         est = LogisticRegression(C=C, fit_intercept=fit_intercept).fit(X, y)
         theta = np.append(est.coef_.ravel(), est.intercept_) if fit_intercept else est.coef_.ravel()
+        self.fitted = theta  # scikit-learn's parameters (tol=1e-4)
         for _ in range(20):  # Newton to the exact optimum
             theta = theta - np.linalg.solve(self.hessian(theta), self.gradient(theta))
         assert np.linalg.norm(self.gradient(theta)) < 1e-10
@@ -96,9 +97,10 @@ def test_paper_robustness_weights_from_their_definition(fit_intercept):
     X_val, y_val, _ = _data(150, 1)
     C = 0.5
     ref = _Reference(X, y, C, fit_intercept)
-    w0 = ref.theta[: ref.d]
-    b0 = ref.theta[ref.d] if fit_intercept else 0.0
-    # the points, formed explicitly from the original model
+    # the points, formed explicitly from the original model as fitted; the
+    # influences at its exact optimum
+    w0 = ref.fitted[: ref.d]
+    b0 = ref.fitted[ref.d] if fit_intercept else 0.0
     X_adv = X_val - 1.3 * ((X_val @ w0 + b0) / (w0 @ w0))[:, None] * w0
     Xt_adv = np.hstack([X_adv, np.ones((150, 1))]) if fit_intercept else X_adv
     Xt_val = np.hstack([X_val, np.ones((150, 1))]) if fit_intercept else X_val
@@ -117,7 +119,7 @@ def test_paper_robustness_weights_from_their_definition(fit_intercept):
     np.testing.assert_allclose(su.weights_, expected, rtol=1e-6, atol=1e-10)
     # every validation point is on the wrong side of the original boundary
     row = su.frontier_.loc[0]
-    assert row["fixed_point_accuracy"] == pytest.approx(1 - row["score"])
+    assert row["fixed_point_accuracy"] == pytest.approx(1 - row["score"], abs=1e-12)
 
 
 def test_loss_equal_opportunity_weights_from_their_definition():
@@ -177,3 +179,12 @@ def test_fixed_point_accuracy_rises_while_the_true_worst_case_falls():
                              strength=0.3).fit(X, y, eval_set=(X_val, y_val))
     assert adaptive.frontier_[column].min() >= adaptive.frontier_[column].iloc[0] - 0.01
     assert "fixed_point_accuracy" not in adaptive.frontier_
+
+
+def test_paper_targets_need_a_classifier():
+    from sklearn.linear_model import Ridge
+
+    X, y, A = _data(100, 6)
+    for objective in ("paper_robustness", "loss_equal_opportunity"):
+        with pytest.raises(ValueError, match="needs a classifier; Ridge is a regressor"):
+            SoftUnlearner(Ridge(), objective=objective).fit(X, y * 1.0, sensitive_features=A)

@@ -34,6 +34,8 @@ worst-case perturbation of radius ``radius``, recomputed at every point (as
 :class:`Robustness` does; both report it).
 """
 
+import numbers
+
 import numpy as np
 
 from .._dask import as_vector, compute, persist
@@ -173,10 +175,10 @@ class FixedPointRobustness(Objective):
     The points need not be formed: ``w^T x'_i + b = z_i - c_i w_0^T w`` with
     ``c_i = factor (w_0^T x_i + b_0) / ||w_0||^2``, so ``grad F`` is
     ``X~^T (l'(z') / n) - (sum_i c_i l'(z'_i) / n) [w_0, 0]``. The points are
-    fixed at the first parameters the bound target is evaluated at (in
-    :class:`~skunlearn.SoftUnlearner`, the polished original model), or
-    explicitly with ``anchor(theta)``; for a network the last hidden
-    activations are moved. The loss has no zero: ``strength`` ``t`` asks for
+    fixed with ``anchor(theta)`` (:class:`~skunlearn.SoftUnlearner` passes
+    the fitted model's own parameters, before polishing), else at the first
+    parameters the bound target is evaluated at; for a network the last
+    hidden activations are moved. The loss has no zero: ``strength`` ``t`` asks for
     it to fall to ``(1 - t) F_0``, and at ``t = 1`` with ``weighting="soft",
     update="newton"`` the weights are the paper's (its scheme 2.3, which
     requests the first-order change ``-|F_0|``).
@@ -234,7 +236,7 @@ class FixedPointRobustness(Objective):
     def bind(self, design, y, groups, loss, sample_weight=None):
         for name in ("factor", "radius"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
                 raise ValueError(f"{name} must be a positive number, got {value!r}.")
         return _BoundFixedPoints(design, y, loss, float(self.factor), float(self.radius),
                                  _mean_weights(design, sample_weight))
