@@ -203,11 +203,14 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         Target to drive to zero: ``"demographic_parity"``,
         ``"equal_opportunity"`` (true positive rate parity),
         ``"false_positive_rate_parity"``, ``"equalized_odds"``,
-        ``"error_rate_parity"``, ``"robustness"``, or an
-        :class:`skunlearn.objectives.Objective`. For a regressor
-        ``"demographic_parity"`` is parity of the mean prediction. A list of
-        distinct objectives (e.g. ``["demographic_parity", "robustness"]``) is
-        solved in one weight problem: their target rows are stacked
+        ``"error_rate_parity"``, ``"robustness"``, the paper's
+        ``"loss_equal_opportunity"`` and ``"paper_robustness"``, ``"utility"``
+        (data cleaning: the loss on ``eval_set``, driven down by the fraction
+        ``strength``), or an :class:`skunlearn.objectives.Objective`; the user
+        guide gives each formula. For a regressor ``"demographic_parity"`` is
+        parity of the mean prediction. A list of distinct objectives (e.g.
+        ``["demographic_parity", "robustness"]``) is solved in one weight
+        problem: their target rows are stacked
         (:class:`skunlearn.objectives.Objectives`), each moved by its own
         ``strength`` or held to its own ``difference_bound``.
     difference_bound : float, list, dict or None, default=None
@@ -326,15 +329,18 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         ``score`` (accuracy, or R^2 for a regressor), ``degenerate`` (a single
         predicted class or a score below the constant predictor's,
         ``frontier_.attrs["baseline_score"]``), ``weight_norm`` (root mean
-        square of ``eps``), ``deleted`` (rows of weight 0) and, with
-        ``difference_bound``, ``meets_bound``. ``metric`` and ``score`` are
-        measured on ``frontier_.attrs["evaluation"]``: the eval_set, the
-        training rows, or their cross-fitted predictions. With several
-        objectives ``metric`` is replaced by ``metric[name]``, one per objective
-        that has a fairlearn metric (``attrs["metric"]`` maps each column to the
-        metric's name, ``attrs["bounds"]`` to its bound), and
-        ``strength[name]`` gives the fraction of each objective's ``F_0``
-        requested at the point (``strength`` is the path's parameter).
+        square of ``eps``), ``deleted`` (rows of weight 0), the target's own
+        diagnostics on the evaluation data (robustness targets of a classifier:
+        ``worst_case_accuracy[r=...]``, and ``fixed_point_accuracy`` for
+        ``"paper_robustness"``) and, with ``difference_bound``,
+        ``meets_bound``. ``metric`` and ``score`` are measured on
+        ``frontier_.attrs["evaluation"]``: the eval_set, the training rows, or
+        their cross-fitted predictions. With several objectives ``metric`` is
+        replaced by ``metric[name]``, one per objective that has a fairlearn
+        metric (``attrs["metric"]`` maps each column to the metric's name,
+        ``attrs["bounds"]`` to its bound), and ``strength[name]`` gives the
+        fraction of each objective's ``F_0`` requested at the point
+        (``strength`` is the path's parameter).
     selected_step_ : int
         Row of ``frontier_`` whose model ``estimator_`` carries; change it with
         :meth:`select`.
@@ -463,9 +469,10 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         for member in members:
             if member.classifier_only and not adapter.is_classifier:
                 raise ValueError(
-                    f"objective={member.name!r} compares class-conditional rates and "
-                    f"needs a classifier; {type(final_step(self.estimator)).__name__} is "
-                    "a regressor (use 'demographic_parity' or 'error_rate_parity')."
+                    f"objective={member.name!r} reads class labels (or a decision "
+                    f"boundary) and needs a classifier; "
+                    f"{type(final_step(self.estimator)).__name__} is a regressor (use "
+                    "'demographic_parity', 'error_rate_parity', 'robustness' or 'utility')."
                 )
         if self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {self.weighting!r}.")
@@ -694,6 +701,13 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective, plan)
 
     def _unlearn(self, X, y, groups, sample_weight, eval_set, adapter, objective, plan):
+        for member in getattr(objective, "parts", [objective]):
+            if eval_set is None and member.needs_eval_set:
+                raise ValueError(
+                    f"objective={member.name!r} is measured on held-out rows: pass "
+                    "eval_set=(X_eval, y_eval) (on its own training rows the fitted model "
+                    "already minimises it)."
+                )
         # a pipeline's fixed transform is applied here, once: from now on X is the
         # final step's input and ``original`` the final step (see models.pipeline)
         parts = Composite.of(self.original_estimator_)
@@ -722,6 +736,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                 if adapter.is_classifier else as_vector(y_raw)
             )
         target = objective.bind(eval_design, y_eval, eval_groups, model.loss, eval_weights)
+        if hasattr(target, "anchor"):  # a target fixed from the user's model (paper_robustness)
+            target.anchor(theta_original)
         utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss, eval_weights)
         F0 = target.value(theta)
         several = hasattr(target, "blocks")
@@ -887,6 +903,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             row["degenerate"] = record["degenerate"]
             row["weight_norm"] = float(np.sqrt(sums[2 * i] / total))
             row["deleted"] = int(sums[2 * i + 1])
+            if hasattr(target, "diagnostics"):  # e.g. worst-case accuracy
+                row.update(target.diagnostics(point.theta, evaluation.is_classifier))
             rows.append(row)
         frame = pd.DataFrame(rows)
         frame.index.name = "step"

@@ -31,7 +31,7 @@ from .datasets import (
     load_german_credit,
     make_preprocessor,
 )
-from .objectives import available_objectives
+from .objectives import available_objectives, get_objective
 from .report import (
     audit_figure,
     compare_models,
@@ -158,7 +158,8 @@ def add_audit_arguments(parser):
     parser.add_argument("--sensitive", metavar="COL",
                         help="sensitive column (required with --data; default per dataset)")
     parser.add_argument("--objective", default="demographic_parity",
-                        choices=[o for o in available_objectives() if o != "robustness"],
+                        choices=[o for o in available_objectives()  # the group targets
+                                 if get_objective(o).metric_name(is_classifier=True)],
                         help="fairness target to unlearn (default: demographic_parity)")
     parser.add_argument("--bound", type=float, default=None, metavar="B",
                         help="the objective's fairlearn difference to reach (difference_bound), "

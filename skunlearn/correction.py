@@ -363,7 +363,8 @@ class Continuation:
         infl = self.influence
         if self.weighting == "soft":
             hi = None if self.upper is None else self.upper - self.eps
-            return soft_weights(infl, request, bounds=(self.lower - self.eps, hi))
+            return soft_weights(infl, request, bounds=(self.lower - self.eps, hi),
+                                hold_utility=_holds_utility(self.target))
         if self.weighting == "curvature":
             return curvature_weights(
                 infl, request, utility_map=self.utility_map, reg=self.curvature_reg,
@@ -588,7 +589,8 @@ def correct(
         with warnings.catch_warnings(record=True) as records:
             warnings.simplefilter("always")
             eps = _one_shot_weights(
-                influence, goal - F0, weighting, bounds, utility, options
+                influence, goal - F0, weighting, bounds, utility, options,
+                hold_utility=_holds_utility(target),
             )
             new_theta = newton_update(model, theta, eps) if update == "newton" else refit(
                 theta, eps)
@@ -613,11 +615,16 @@ def correct(
     return Correction(path.points, path.first_influence, path.reason, path.log.kept)
 
 
-def _one_shot_weights(influence, goal, weighting, bounds, utility, options):
+def _holds_utility(target):
+    """Whether the soft weights hold utility for this target (not when it is the utility)."""
+    return getattr(target, "hold_utility", True)
+
+
+def _one_shot_weights(influence, goal, weighting, bounds, utility, options, hold_utility=True):
     """Weights of a single linearisation at the original parameters (newton/refit)."""
     if weighting == "soft":
         try:
-            return soft_weights(influence, goal, bounds=bounds)
+            return soft_weights(influence, goal, bounds=bounds, hold_utility=hold_utility)
         except UnreachableTarget as exc:  # one step: these settings are what can change
             raise UnreachableTarget(
                 f"{str(exc).capitalize()}: lower `strength`, widen `bounds`, or use "

@@ -210,16 +210,39 @@ def test_in_memory_fits_never_import_dask():
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("objective", ["equalized_odds", "robustness",
+@pytest.mark.parametrize("objective", ["equalized_odds", "robustness", "paper_robustness",
+                                       "loss_equal_opportunity",
                                        ["demographic_parity", "robustness"]])
 def test_other_objectives_match_numpy_on_the_synchronous_scheduler(objective):
     import dask
 
     X, y, A = make_group_data(n=400, d=3, seed=1)
     model = LogisticRegression(C=100.0).fit(X, y)
+    strength = 0.1 if objective == "paper_robustness" else 0.5
     with dask.config.set(scheduler="sync"):
         ref, got = _fit_both(model, X, y, A, da.from_array(X, chunks=100),
-                             objective=objective, strength=0.5, n_steps=2)
+                             objective=objective, strength=strength, n_steps=2)
+    _assert_same(ref, got)
+    # the targets' diagnostics (worst-case and fixed-point accuracies) too
+    np.testing.assert_allclose(got.frontier_.drop(columns="metric").to_numpy(float),
+                               ref.frontier_.drop(columns="metric").to_numpy(float), atol=1e-8)
+
+
+def test_cleaning_with_a_dask_eval_set_matches_numpy():
+    import dask
+
+    X, y, A = make_group_data(n=600, d=3, seed=2)
+    flipped = np.random.default_rng(0).random(400) < 0.2
+    y_noisy = np.where(flipped, 1 - y[:400], y[:400])
+    model = LogisticRegression().fit(X[:400], y_noisy)
+    params = dict(objective="utility", strength=0.05, n_steps=1)
+    with dask.config.set(scheduler="sync"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SoftUnlearner(FrozenEstimator(model), **params).fit(
+            X[:400], y_noisy, eval_set=(X[400:], y[400:]))
+        got = SoftUnlearner(FrozenEstimator(model), **params).fit(
+            da.from_array(X[:400], chunks=200), y_noisy,
+            eval_set=(da.from_array(X[400:], chunks=200), y[400:]))
     _assert_same(ref, got)
 
 

@@ -1,9 +1,16 @@
-"""Targets to drive to zero (fairness surrogates) and the utility they are traded against."""
+"""Targets to drive to zero (fairness surrogates) and the utility they are traded against.
+
+Besides the group parity targets and the adaptive ``robustness``, the paper's
+targets are available by name for reproducing its experiments
+(``loss_equal_opportunity``, ``paper_robustness``; the user guide says how they
+differ and which to prefer), and ``utility``, the held-out loss itself, makes
+unlearning a data cleaner.
+"""
 
 from ._base import BoundObjective, LinearStatisticObjective, Objective
 from .composite import BoundObjectives, Objectives
 from .parity import EvaluationLoss, GroupParity
-from .robustness import Robustness
+from .robustness import FixedPointRobustness, Robustness
 
 _REGISTRY = {}
 
@@ -83,11 +90,19 @@ register_objective(
 )
 register_objective(GroupParity("error_rate_parity", "loss", ["all"]))
 register_objective(Robustness())
+# the paper's targets by name (Qiao et al. 2025): its loss-based "EOP" and its
+# robustness on adversarial points fixed from the original model
+register_objective(GroupParity("loss_equal_opportunity", "loss", ["positive"],
+                               classifier_only=True, reference="largest"))
+register_objective(FixedPointRobustness())
+# influence-based data cleaning: drive the held-out loss down
+register_objective(EvaluationLoss(row_name="held_out_loss"))
 
 __all__ = [
     "BoundObjective",
     "BoundObjectives",
     "EvaluationLoss",
+    "FixedPointRobustness",
     "GroupParity",
     "LinearStatisticObjective",
     "Objective",

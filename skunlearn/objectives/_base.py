@@ -18,6 +18,10 @@ class BoundObjective:
     ----------
     row_names : list of str
         One name per row of ``F``.
+    hold_utility : bool
+        Whether the soft weights hold utility fixed to first order while moving
+        this target (``False`` when the target *is* the evaluation loss: the
+        constraint would cancel the request).
 
     Examples
     --------
@@ -34,6 +38,7 @@ class BoundObjective:
     """
 
     row_names = ()
+    hold_utility = True
 
     def value(self, theta):
         """``F(theta)``, shape (k,)."""
@@ -48,6 +53,15 @@ class BoundObjective:
         unevaluated, to be computed together with others."""
         return self.value(theta), self.jacobian(theta)
 
+    def diagnostics(self, theta, is_classifier):
+        """Named measures of ``theta`` on the evaluation rows for ``frontier_`` (none here).
+
+        A target whose surrogate can mislead (a fixed attack set) reports here
+        what it stands for (the accuracy under the true worst-case attack).
+        Returns a dict of column name -> float.
+        """
+        return {}
+
 
 class Objective:
     """Base class of targets; subclasses implement :meth:`bind`.
@@ -60,6 +74,8 @@ class Objective:
         Whether the objective needs class labels (e.g. true positive rates).
     needs_groups : bool
         Whether ``sensitive_features`` are required.
+    needs_eval_set : bool
+        Whether the target only makes sense on held-out rows (``eval_set``).
 
     Examples
     --------
@@ -72,6 +88,7 @@ class Objective:
     name = None
     classifier_only = False
     needs_groups = True
+    needs_eval_set = False
 
     def bind(self, design, y, groups, loss, sample_weight=None):
         """Fix the evaluation data.

@@ -145,6 +145,24 @@ class BoundObjectives(BoundObjective):
             self.blocks.append((name, slice(start, start + len(part.row_names))))
             start += len(part.row_names)
 
+    @property
+    def hold_utility(self):
+        """Whether the weights hold utility: not when a member is the utility itself."""
+        return all(getattr(p, "hold_utility", True) for p in self.parts)
+
+    def anchor(self, theta):
+        """Fix the members that are defined from the fitted model (``paper_robustness``)."""
+        for part in self.parts:
+            if hasattr(part, "anchor"):
+                part.anchor(theta)
+
+    def diagnostics(self, theta, is_classifier):
+        """Every member's diagnostics (e.g. worst-case accuracy), in one dict."""
+        out = {}
+        for part in self.parts:
+            out.update(part.diagnostics(theta, is_classifier))
+        return out
+
     def value(self, theta, evaluate=True):
         return self.value_and_jacobian(theta)[0]
 

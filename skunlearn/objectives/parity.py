@@ -22,7 +22,15 @@ equal_opportunity              y = 1       probability     true positive rate di
 false_positive_rate_parity     y = 0       probability     false positive rate difference
 equalized_odds                 both        probability     equalized_odds_difference
 error_rate_parity              all rows    per-row loss    error rate difference
+loss_equal_opportunity         y = 1       per-row loss    true positive rate difference
 =============================  ==========  ==============  ===========================
+
+``loss_equal_opportunity`` is the paper's "EOP" (Qiao et al. 2025, after Li &
+Liu 2022): the gap in mean log-loss among ``y = 1`` rows *between* groups,
+``reference="largest"``: each other group's mean minus the largest group's,
+``F_g = mean_{S_g} phi - mean_{S_L} phi`` (with two groups the paper's single
+number, up to its sign). Among ``y = 1`` rows the hard 0-1 loss of a group is
+one minus its true positive rate, so its hard metric is the TPR difference.
 
 The prediction is the loss's ``predict(z)``: the probability for the log-loss,
 the linear probability ``(1 + z) / 2`` for RidgeClassifier's signed squared
@@ -52,6 +60,8 @@ _METRIC_NAMES = {
     ("prediction", ("negative",), True): "false_positive_rate_difference",
     ("prediction", ("positive", "negative"), True): "equalized_odds_difference",
     ("loss", ("all",), True): "zero_one_loss_difference",
+    # among y = 1 rows the 0-1 loss is 1 - TPR: its group gap is the TPR gap
+    ("loss", ("positive",), True): "true_positive_rate_difference",
     ("prediction", ("all",), False): "mean_prediction_difference",
     ("loss", ("all",), False): "mean_squared_error_difference",
 }
@@ -70,6 +80,12 @@ class GroupParity(Objective):
         Rows over which the groups are compared (``"positive"``: ``y = 1``).
     classifier_only : bool
         Whether the objective requires a classifier.
+    reference : {"overall", "largest"}, default="overall"
+        What each group's mean is compared with: the mean over the whole subset
+        (fairlearn's moments) or the largest group's mean (a gap between
+        groups, as the paper's targets; with two groups the two differ by the
+        factor ``1 - share`` of the smaller group, which leaves the weights
+        unchanged).
 
     Examples
     --------
@@ -78,11 +94,14 @@ class GroupParity(Objective):
     GroupParity(name='equalized_odds')
     """
 
-    def __init__(self, name, statistic, subsets, classifier_only=False):
+    def __init__(self, name, statistic, subsets, classifier_only=False, reference="overall"):
+        if reference not in ("overall", "largest"):
+            raise ValueError(f"reference must be 'overall' or 'largest', got {reference!r}.")
         self.name = name
         self.statistic = statistic
         self.subsets = tuple(subsets)
         self.classifier_only = classifier_only
+        self.reference = reference
 
     def bind(self, design, y, groups, loss, sample_weight=None):
         codes, labels = groups
@@ -119,11 +138,16 @@ class GroupParity(Objective):
             # the kept rows are: dropping a small group's row would multiply the kept
             # rows' residuals by (largest / small) in the one left implicit.
             implied = int(np.flatnonzero(sizes == sizes.max())[-1])
+            if self.reference == "largest":
+                overall = (in_subset & (codes == implied)) * w / sizes[implied]
+            if self.statistic == "loss" and label is not None:
+                prefix = f"y={label:g}"  # a loss among y = 1 rows is no rate
+            tag = f"{prefix}:" if prefix else ""
+            versus = f" - {labels[implied]}" if self.reference == "largest" else ""
             for g in (g for g in range(n_groups) if g != implied):
                 member = (in_subset & (codes == g)) * w
                 columns.append(member / sizes[g] - overall)
-                tag = f"{prefix}:" if prefix else ""
-                names.append(f"{self.name}[{tag}{labels[g]}]")
+                names.append(f"{self.name}[{tag}{labels[g]}{versus}]")
         return LinearStatisticObjective(
             design, y, persist(stack_columns(columns)), self.statistic, loss, names
         )
@@ -215,7 +239,43 @@ class GroupParity(Objective):
 class EvaluationLoss(Objective):
     """Utility: the mean loss of the model on the evaluation rows (no penalty).
 
-    Its Hessian is available for the curvature-aware weights.
+    .. math::
+
+        U(\\theta) = \\frac{1}{\\sum_j m_j} \\sum_j m_j \\, l(\\tilde x_j^\\top \\theta, y_j)
+
+    over the evaluation rows ``j`` (weights ``m``). It is the utility side of
+    every weight problem, and its Hessian is available for the curvature-aware
+    weights.
+
+    As ``objective="utility"`` it is the *target*: influence-based data
+    cleaning. The influence of row ``i`` on the held-out loss is
+    ``f_i = -grad U^T H^{-1} g_i`` (Koh & Liang 2017); rows with ``f_i > 0``
+    (up-weighting them raises the held-out loss, e.g. mislabelled rows) are
+    down-weighted, the continuous counterpart of dropping them (Wang, Huan &
+    Li 2020). The loss has no zero to reach, so ``strength`` ``t`` asks
+    for the held-out loss to fall by the fraction ``t``, to ``(1 - t) U_0``;
+    what can be reached is bounded by the best loss a model of the family gets
+    on those rows, so a path asked for more stops where reweighting cannot go
+    further (choose the strength on other held-out rows). The soft weights drop
+    their utility constraint (the target is the utility: holding it would
+    cancel the request) and become the minimum-norm weights ``eps`` proportional
+    to ``-f``; the curvature-aware weights pay the target's own second-order
+    cost. It needs an ``eval_set``: on the training rows the fitted model
+    already minimises (nearly) this loss.
+
+    Parameters
+    ----------
+    row_name : str, default="utility"
+        Name of its row (``"held_out_loss"`` as the target, so that
+        ``influence_`` and ``frontier_`` keep it apart from the utility column).
+
+    References
+    ----------
+    Koh, P. W. and Liang, P. (2017). Understanding black-box predictions via
+    influence functions. ICML.
+
+    Wang, Z., Huan, Z. and Li, C. (2020). Less is better: unweighted data
+    subsampling via influence function. AAAI.
 
     Examples
     --------
@@ -226,19 +286,42 @@ class EvaluationLoss(Objective):
     >>> bound = EvaluationLoss().bind(Design(np.eye(2), False), np.ones(2), None, SquaredLoss())
     >>> bound.value(np.zeros(2))
     array([1.])
+
+    Clean a model trained on partly flipped labels against trusted held-out rows:
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skunlearn import SoftUnlearner
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(700, 3))
+    >>> y = (X @ [2.0, -1.0, 1.0] + rng.logistic(size=700) > 0).astype(int)
+    >>> flipped = rng.random(500) < 0.2
+    >>> y_noisy = np.where(flipped, 1 - y[:500], y[:500])
+    >>> su = SoftUnlearner(LogisticRegression(), objective="utility", strength=0.1)
+    >>> su = su.fit(X[:500], y_noisy, eval_set=(X[500:], y[500:]))
+    >>> print(f"{su.utility_after_ / su.utility_before_:.3f}")     # held-out loss -10%
+    0.904
+    >>> bool(su.weights_[flipped].mean() < su.weights_[~flipped].mean())
+    True
     """
 
     name = "utility"
     needs_groups = False
+    needs_eval_set = True
+
+    def __init__(self, row_name="utility"):
+        self.row_name = row_name
 
     def bind(self, design, y, groups, loss, sample_weight=None):
         w = design.zeros() + 1.0 if sample_weight is None else as_vector(sample_weight)
         return _BoundEvaluationLoss(
-            design, y, persist(w[:, None] / compute(w.sum())), "loss", loss, ["utility"]
+            design, y, persist(w[:, None] / compute(w.sum())), "loss", loss, [self.row_name]
         )
 
 
 class _BoundEvaluationLoss(LinearStatisticObjective):
+    # as a target it is the utility itself: holding utility would cancel the request
+    hold_utility = False
+
     def curvature(self, theta):
         """Per-row ``w_i l''(z_i)``: the Hessian is ``X~^T diag(curvature) X~``."""
         z = self.design.matvec(theta)
