@@ -44,6 +44,7 @@ from .frontier import (
 from .models._adapter import _unwrap
 from .models.pipeline import Composite, final_adapter, final_step, fit_params, is_pipeline
 from .objectives import EvaluationLoss, get_objective
+from .objectives.multioutput import bind_objective
 from .updates import refit_update
 
 
@@ -425,6 +426,12 @@ class SoftUnlearner(BaseEstimator):
             unsupported.append(
                 f"{type(_unwrap(self.estimator)).__name__} (dask input is supported for "
                 "LogisticRegression, Ridge and LinearRegression)")
+        elif np.ndim(getattr(_unwrap(self.estimator), "coef_", 0)) == 2 and len(
+                _unwrap(self.estimator).coef_) > 1:
+            unsupported.append(
+                f"a {'multinomial' if adapter.is_classifier else 'multi-target'} "
+                f"{type(_unwrap(self.estimator)).__name__} (dask input is supported for "
+                "binary and single-target models)")
         if self.update == "refit":
             unsupported.append(
                 "update='refit' (scikit-learn estimators fit in memory; update='path' "
@@ -446,6 +453,10 @@ class SoftUnlearner(BaseEstimator):
                 "With dask input SoftUnlearner does not support " + "; ".join(unsupported)
                 + ". Pass in-memory data for these options.")
 
+    def _for_estimator(self):
+        """`` for <estimator>`` (the wrapped model's class) for messages."""
+        return f" for {type(final_step(self.estimator)).__name__}"
+
     def _validate_training(self, X, y, sensitive_features, sample_weight, adapter, objective, reset):
         if is_dask(X):
             return validate_rows(
@@ -458,14 +469,16 @@ class SoftUnlearner(BaseEstimator):
             # columns, ...); only its shape and column names are recorded here
             X, y = validate_data(self, X, y, reset=reset, skip_check_array=True,
                                  ensure_2d=_is_2d(X))
-            y = column_or_1d(check_array(
+            y = check_array(
                 y, ensure_2d=False, dtype=None if adapter.is_classifier else np.float64,
-                input_name="y"), warn=True)
+                input_name="y")
+            if not (adapter.multi_target and y.ndim == 2):
+                y = column_or_1d(y, warn=True)
             check_consistent_length(X, y)
         else:
             X, y = validate_data(
                 self, X, y, reset=reset, accept_sparse="csr", dtype=np.float64,
-                y_numeric=not adapter.is_classifier,
+                y_numeric=not adapter.is_classifier, multi_output=adapter.multi_target,
             )
         n_samples = _num_samples(X)
         if n_samples < 2:
@@ -474,10 +487,12 @@ class SoftUnlearner(BaseEstimator):
             )
         if adapter.is_classifier:
             kind = type_of_target(y, input_name="y", raise_unknown=True)
-            if kind != "binary":
+            if kind != "binary" and not (kind == "multiclass" and adapter.multiclass):
                 raise ValueError(
-                    "Only binary classification is supported. The type of the target "
-                    f"is {kind} ({len(np.unique(y))} distinct labels)."
+                    f"Only binary classification is supported{self._for_estimator()}. The "
+                    f"type of the target is {kind} ({len(np.unique(y))} distinct labels)"
+                    + ("; multiclass targets are supported by LogisticRegression "
+                       "(multinomial)." if kind == "multiclass" else ".")
                 )
         sample_weight = (
             None if sample_weight is None
@@ -622,7 +637,13 @@ class SoftUnlearner(BaseEstimator):
         parts = Composite.of(self.original_estimator_)
         original, X = parts.final, parts.features(X)
         model = adapter.build(original, X, y, sample_weight)
-        model.hessian_free = self._hessian_free(model.n_params)
+        if model.n_outputs > 1 and self.solver == "cg":
+            raise ValueError(
+                f"solver='cg' is not available for a model with several outputs (a "
+                f"multinomial or multi-target {type(original).__name__}); use "
+                "solver='direct' (solver='auto' does).")
+        # several outputs: always the direct solver (Hessian-free products are single-output)
+        model.hessian_free = model.n_outputs == 1 and self._hessian_free(model.n_params)
         # step 0 of the frontier is the user's model exactly; the path starts from
         # its polished parameters (the optimum influence functions need)
         theta_original = adapter.parameters(original)
@@ -638,14 +659,15 @@ class SoftUnlearner(BaseEstimator):
             eval_weights = sample_weight
         else:
             X_eval, y_raw, eval_groups = self._validate_eval(eval_set, adapter, objective)
-            eval_design = make_design(adapter.features(original, parts.features(X_eval)),
-                                      model.fit_intercept)
+            eval_design = model.design_for(adapter.features(original, parts.features(X_eval)))
             y_eval = (
                 adapter.encode_target(original, y_raw)
                 if adapter.is_classifier else as_vector(y_raw)
             )
-        target = objective.bind(eval_design, y_eval, eval_groups, model.loss, eval_weights)
-        utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss, eval_weights)
+        target = bind_objective(objective, eval_design, y_eval, eval_groups, model.loss,
+                                eval_weights)
+        utility = bind_objective(EvaluationLoss(), eval_design, y_eval, None, model.loss,
+                                 eval_weights)
         F0 = target.value(theta)
         if np.max(np.abs(F0)) < 1e-10:
             raise ValueError(
@@ -751,10 +773,10 @@ class SoftUnlearner(BaseEstimator):
                               adapter.is_classifier, model.loss)
 
         def bind_target(weights):
-            return objective.bind(model.design, y, groups, model.loss, weights)
+            return bind_objective(objective, model.design, y, groups, model.loss, weights)
 
         def bind_utility(weights):
-            return EvaluationLoss().bind(model.design, y, None, model.loss, weights)
+            return bind_objective(EvaluationLoss(), model.design, y, None, model.loss, weights)
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -1006,10 +1028,15 @@ class SoftUnlearner(BaseEstimator):
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = deepcopy(inner.classifier_tags)
         tags.regressor_tags = deepcopy(inner.regressor_tags)
+        try:
+            adapter = final_adapter(self.estimator)
+        except TypeError:  # unsupported: fit says so
+            adapter = None
         if tags.classifier_tags is not None:
-            tags.classifier_tags.multi_class = False
+            tags.classifier_tags.multi_class = getattr(adapter, "multiclass", False)
             tags.classifier_tags.multi_label = False  # RidgeClassifier, MLPClassifier say True
         tags.target_tags.required = True
+        tags.target_tags.multi_output = getattr(adapter, "multi_target", False)
         tags.target_tags.positive_only = inner.target_tags.positive_only  # GLMs
         tags.input_tags.sparse = get_tags(_unwrap(self.estimator)).input_tags.sparse
         return tags

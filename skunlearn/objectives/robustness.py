@@ -21,7 +21,9 @@ set of adversarial examples). It needs no sensitive features.
 import numpy as np
 
 from .._dask import as_vector, compute
+from ..losses import is_multi_output
 from ._base import BoundObjective, Objective
+from .multioutput import bind_multi_output
 
 
 class Robustness(Objective):
@@ -54,6 +56,8 @@ class Robustness(Objective):
         self.radius = radius
 
     def bind(self, design, y, groups, loss, sample_weight=None):
+        if is_multi_output(loss):  # a softmax bound, or per target
+            return bind_multi_output(self, design, y, groups, loss, sample_weight)
         if not self.radius > 0:
             raise ValueError(f"radius must be positive, got {self.radius!r}.")
         w = design.zeros() + 1.0 if sample_weight is None else as_vector(sample_weight)
