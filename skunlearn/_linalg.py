@@ -279,7 +279,8 @@ class OutputBlocks:
     scores are ``Z = X~ Theta^T`` with ``Theta = theta.reshape(K, p)``. Every
     method is one pass over the rows whatever ``K`` (the blocks ride along as
     columns), except :meth:`gram`, one pass per non-zero block of the upper
-    triangle.
+    triangle (one in all when the blocks share their weights, as the targets of
+    least squares do).
 
     Parameters
     ----------
@@ -372,14 +373,18 @@ class OutputBlocks:
         """Assemble ``(K p, K p)`` from ``gram(h[:, k, l])`` over the non-zero blocks."""
         K, p = self.n_outputs, self.block_size
         out = np.zeros((K * p, K * p))
+        done = []  # (weights, block): least squares has the same block for every target
         for k in range(K):
             for l in range(k, K):
                 h_kl = np.asarray(h[:, k, l], dtype=float)
                 if not np.any(h_kl):
                     continue  # a decoupled pair of outputs (least squares)
-                # a non-positive weight vector (softmax off the diagonal) gets the
-                # symmetric rank-k update of its negation
-                block = -gram(-h_kl) if np.all(h_kl <= 0) else gram(h_kl)
+                block = next((b for w, b in done if np.array_equal(w, h_kl)), None)
+                if block is None:
+                    # a non-positive weight vector (softmax off the diagonal) gets the
+                    # symmetric rank-k update of its negation
+                    block = -gram(-h_kl) if np.all(h_kl <= 0) else gram(h_kl)
+                    done.append((h_kl, block))
                 out[k * p:(k + 1) * p, l * p:(l + 1) * p] = block
                 if l != k:
                     out[l * p:(l + 1) * p, k * p:(k + 1) * p] = block.T

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 
 from ._groups import encode_groups
 from ._warnings import warn
-from ._dask import as_vector, compute, is_dask, make_design, validate_rows
+from ._dask import as_vector, compute, is_dask, validate_rows
 from .correction import (
     UPDATES,
     WEIGHTINGS,
@@ -119,8 +119,9 @@ class SoftUnlearner(BaseEstimator):
     Parameters
     ----------
     estimator : estimator object
-        A binary ``LogisticRegression`` or ``LogisticRegressionCV`` (l2 penalty
-        or none), ``Ridge``, ``RidgeCV``, ``LinearRegression``,
+        A ``LogisticRegression`` (binary or multinomial) or a binary
+        ``LogisticRegressionCV`` (l2 penalty or none), ``Ridge`` or
+        ``LinearRegression`` (one target or several), ``RidgeCV``,
         ``PoissonRegressor``, ``GammaRegressor``, ``TweedieRegressor`` (log
         link), ``SGDClassifier`` (log-loss) or ``SGDRegressor`` (squared error),
         a binary ``RidgeClassifier``, or the output layer of a binary
@@ -139,6 +140,8 @@ class SoftUnlearner(BaseEstimator):
         ``"false_positive_rate_parity"``, ``"equalized_odds"``,
         ``"error_rate_parity"``, or an :class:`skunlearn.objectives.Objective`.
         For a regressor ``"demographic_parity"`` is parity of the mean prediction.
+        For a multinomial model each is read one-vs-rest per class, for several
+        targets per target (user guide, section 10).
     difference_bound : float or None, default=None
         Aim at fairlearn's hard-prediction metric of the objective instead of a
         strength: ``demographic_parity_difference``, ``equalized_odds_difference``,
@@ -204,7 +207,9 @@ class SoftUnlearner(BaseEstimator):
         ``O(n + p)`` per right-hand side, X sparse stays sparse), Newton-CG for
         the exact reweighted optima, and, for ``weighting="curvature"``, a rank-10
         randomized approximation of the utility Hessian. ``"auto"``: ``"cg"``
-        when there are more than 2000 parameters, else ``"direct"``.
+        when there are more than 2000 parameters, else ``"direct"``; always
+        ``"direct"`` for a multinomial or multi-target model (``"cg"`` is
+        refused there).
 
     Attributes
     ----------
@@ -220,7 +225,7 @@ class SoftUnlearner(BaseEstimator):
     intercept_ : ndarray or float
         Corrected intercept (``estimator_.intercept_``; of the last step for a
         pipeline).
-    classes_ : ndarray of shape (2,)
+    classes_ : ndarray of shape (n_classes,)
         Class labels (classifiers only).
     weights_ : ndarray or pandas.Series of shape (n_samples,)
         Weight change ``eps_i`` of each training row at the selected point
@@ -559,8 +564,10 @@ class SoftUnlearner(BaseEstimator):
         X : {array-like, sparse matrix, dask array or DataFrame} of shape (n_samples, n_features)
             Training data. Dask data stays on its cluster and needs a
             FrozenEstimator (user guide, section 9).
-        y : array-like of shape (n_samples,)
-            Targets (binary labels for a classifier).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets: class labels for a classifier (two, or more for a
+            multinomial ``LogisticRegression``), several columns for ``Ridge``
+            or ``LinearRegression`` with several targets.
         sensitive_features : array-like or DataFrame, default=None
             Group of each row, one or several columns (their intersections are
             the groups). Required by group objectives; not needed to predict.
@@ -976,7 +983,7 @@ class SoftUnlearner(BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         X = self._inner_input(X)
         return self.estimator_.predict(X)
@@ -987,7 +994,7 @@ class SoftUnlearner(BaseEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, 2)
+        proba : ndarray of shape (n_samples, n_classes)
         """
         X = self._inner_input(X)
         return self.estimator_.predict_proba(X)

@@ -75,7 +75,7 @@ class Evaluation:
         self.y = as_vector(y)
         self.groups = groups
         # several outputs per row (classes of a multinomial model, or targets)
-        self.n_outputs = getattr(loss, "n_outputs", 1) if is_multi_output(loss) else 1
+        self.n_outputs = loss.n_outputs if is_multi_output(loss) else 1
         if sample_weight is not None:
             self.w = as_vector(sample_weight)
         else:

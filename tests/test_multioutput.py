@@ -28,7 +28,6 @@ from sklearn.utils import get_tags
 
 from skunlearn import SoftUnlearner
 from skunlearn._groups import encode_groups
-from skunlearn.influence import Influence
 from skunlearn.models import MultiOutputModel, adapter_for
 from skunlearn.objectives import EvaluationLoss, Objective, get_objective
 from skunlearn.updates import refit_update
@@ -477,3 +476,15 @@ def test_tags_let_scikit_learns_checks_run_multiclass_and_multioutput():
 
     assert not get_tags(SoftUnlearner(RidgeClassifier())).classifier_tags.multi_class
     assert not get_tags(SoftUnlearner(RidgeCV())).target_tags.multi_output
+
+
+def test_a_fitted_multinomial_unlearner_pickles_and_selects():
+    import pickle
+
+    X, y, A = _three_classes()
+    su = SoftUnlearner(LogisticRegression(), n_steps=4).fit(X, y, sensitive_features=A)
+    again = pickle.loads(pickle.dumps(su))
+    np.testing.assert_array_equal(again.predict_proba(X), su.predict_proba(X))
+    half = again.select(2)
+    assert half.selected_step_ == 2
+    assert not np.allclose(half.coef_, su.coef_)
