@@ -221,6 +221,244 @@ class Design:
         return (out + out.T) / 2.0
 
 
+class RowGradients:
+    """The per-row gradients ``g_i = r_i x~_i`` of a one-output model, as ``G = diag(r) X~``.
+
+    Influences (``G V``), parameter moves (``G^T eps``) and the curvature
+    weights (``G^T G``) only ever need products with ``G``, taken here over the
+    design's row chunks; ``G`` itself (``n x p``) is never formed.
+    :class:`OutputRowGradients` is the same operator for several outputs.
+
+    Parameters
+    ----------
+    design : Design
+    r : ndarray of shape (n_samples,)
+        Per-row scales (:meth:`skunlearn.models.LinearModel.row_scales`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import Design, RowGradients
+    >>> G = RowGradients(Design(np.array([[1.0], [2.0]]), True), np.array([1.0, -1.0]))
+    >>> G.matvec(np.array([1.0, 1.0])), G.rmatvec(np.array([1.0, 1.0]))
+    (array([ 2., -3.]), array([-1.,  0.]))
+    """
+
+    def __init__(self, design, r):
+        self.design, self.r = design, r
+
+    def _scales(self, A):
+        return self.r if np.ndim(A) == 1 else self.r[:, None]
+
+    def matvec(self, M):
+        """``G M`` for ``M`` of shape (p,) or (p, m)."""
+        return self._scales(M) * self.design.matvec(M)
+
+    def rmatvec(self, A):
+        """``G^T A`` for ``A`` of shape (n,) or (n, m)."""
+        return self.design.rmatvec(self._scales(A) * A)
+
+    def rmatvec_lazy(self, A):
+        """:meth:`rmatvec`, unevaluated for dask rows."""
+        return self.design.rmatvec_lazy(self._scales(A) * A)
+
+    def gram_lazy(self):
+        """``G^T G`` (unevaluated for dask rows)."""
+        return self.design.gram_lazy(self.r**2)
+
+    def masked_gram_lazy(self, mask):
+        """``G^T G`` over the rows where ``mask`` is true."""
+        return self.design.masked_gram_lazy(self.r**2, mask)
+
+
+class OutputBlocks:
+    """A design for ``K`` outputs sharing its rows: ``theta = [theta_1, ..., theta_K]``.
+
+    Each output ``k`` has its own block ``theta_k = [w_k, b_k]`` of ``p`` entries
+    (``p`` the parameters of ``rows``), flattened into one vector of ``K p``: the
+    scores are ``Z = X~ Theta^T`` with ``Theta = theta.reshape(K, p)``. Every
+    method is one pass over the rows whatever ``K`` (the blocks ride along as
+    columns), except :meth:`gram`, one pass per non-zero block of the upper
+    triangle (one in all when the blocks share their weights, as the targets of
+    least squares do).
+
+    Parameters
+    ----------
+    rows : Design
+        The shared rows ``X~`` (in memory).
+    n_outputs : int
+        ``K``.
+
+    Attributes
+    ----------
+    n_params : int
+        ``K p``.
+    n_features : int
+        Features per output (the columns of ``X``).
+    block_size : int
+        ``p``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import Design, OutputBlocks
+    >>> D = OutputBlocks(Design(np.array([[1.0], [2.0]]), True), 2)
+    >>> D.matvec(np.array([1.0, 0.0, 0.0, 5.0]))    # theta_1 = [1, 0], theta_2 = [0, 5]
+    array([[1., 5.],
+           [2., 5.]])
+    >>> D.rmatvec(np.ones((2, 2)))                    # X~^T a for each output's column
+    array([3., 2., 3., 2.])
+    """
+
+    def __init__(self, rows, n_outputs):
+        self.rows = rows
+        self.n_outputs = int(n_outputs)
+        self.block_size = rows.n_params
+        self.n_samples, self.n_features = rows.n_samples, rows.n_features
+        self.fit_intercept = rows.fit_intercept
+        self.n_params = self.n_outputs * self.block_size
+        self.X = rows.X
+        self._recent = []
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_recent"] = []
+        return state
+
+    def zeros(self):
+        """A length-``n_samples`` vector of zeros."""
+        return self.rows.zeros()
+
+    def chunks(self):
+        """The row chunks of ``rows``."""
+        return self.rows.chunks()
+
+    def _columns(self, M):
+        """``(K p, m)`` -> ``(p, K m)``: every output's block as columns of one product."""
+        K, p = self.n_outputs, self.block_size
+        return M.reshape(K, p, -1).transpose(1, 0, 2).reshape(p, -1)
+
+    def matvec(self, theta):
+        """Scores ``(n, K)`` for ``theta`` of shape (K p,); ``(n, K, m)`` for shape (K p, m).
+
+        The scores of the last few parameter vectors are kept (read-only), as
+        :meth:`Design.matvec` does.
+        """
+        theta = np.asarray(theta, dtype=float)
+        if theta.ndim == 1:
+            key = theta.tobytes()
+            for cached_key, scores in self._recent:
+                if cached_key == key:
+                    return scores
+            out = np.asarray(self.rows.matvec(self._columns(theta)), dtype=float)
+            out.flags.writeable = False  # cached: shared by every caller
+            self._recent = [(key, out), *self._recent[:2]]
+            return out
+        out = self.rows.matvec(self._columns(theta))
+        return out.reshape(self.n_samples, self.n_outputs, theta.shape[1])
+
+    def rmatvec(self, A):
+        """``X~^T A`` per output, flat: (K p,) for ``A`` of shape (n, K), (K p, m) for (n, K, m)."""
+        A = np.asarray(A, dtype=float)
+        K, p = self.n_outputs, self.block_size
+        if A.ndim == 2:
+            return self.rows.rmatvec(A).T.ravel()
+        m = A.shape[2]
+        out = self.rows.rmatvec(A.reshape(self.n_samples, K * m))  # (p, K m)
+        return out.reshape(p, K, m).transpose(1, 0, 2).reshape(K * p, m)
+
+    rmatvec_lazy = rmatvec  # in memory only: nothing to defer
+
+    def _blocks(self, h, gram):
+        """Assemble ``(K p, K p)`` from ``gram(h[:, k, l])`` over the non-zero blocks."""
+        K, p = self.n_outputs, self.block_size
+        out = np.zeros((K * p, K * p))
+        done = []  # (weights, block): least squares has the same block for every target
+        for k in range(K):
+            for l in range(k, K):
+                h_kl = np.asarray(h[:, k, l], dtype=float)
+                if not np.any(h_kl):
+                    continue  # a decoupled pair of outputs (least squares)
+                block = next((b for w, b in done if np.array_equal(w, h_kl)), None)
+                if block is None:
+                    # a non-positive weight vector (softmax off the diagonal) gets the
+                    # symmetric rank-k update of its negation
+                    block = -gram(-h_kl) if np.all(h_kl <= 0) else gram(h_kl)
+                    done.append((h_kl, block))
+                out[k * p:(k + 1) * p, l * p:(l + 1) * p] = block
+                if l != k:
+                    out[l * p:(l + 1) * p, k * p:(k + 1) * p] = block.T
+        return out
+
+    def gram(self, h):
+        """``sum_i h_i kron x~_i x~_i^T`` for per-row symmetric ``h`` of shape (n, K, K)."""
+        return self._blocks(h, self.rows.gram)
+
+    gram_lazy = gram
+
+    def masked_gram(self, h, mask):
+        """:meth:`gram` over the rows where ``mask`` is true (only those rows are read)."""
+        return self._blocks(h, lambda h_kl: self.rows.masked_gram(h_kl, mask))
+
+    masked_gram_lazy = masked_gram
+
+
+class OutputRowGradients:
+    """:class:`RowGradients` of a ``K``-output model: ``g_i = vec(r_i x~_i^T)`` on :class:`OutputBlocks`.
+
+    Row ``i``'s gradient is the outer product of its ``K`` scales (the
+    residual vector, e.g. ``C s_i (p_i - e_{y_i})`` for softmax) and ``x~_i``,
+    flattened block by block; ``G^T diag(w) G`` has blocks
+    ``X~^T diag(w r_k r_l) X~``.
+
+    Parameters
+    ----------
+    design : OutputBlocks
+    r : ndarray of shape (n_samples, K)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import Design, OutputBlocks, OutputRowGradients
+    >>> D = OutputBlocks(Design(np.array([[1.0], [2.0]]), False), 2)
+    >>> G = OutputRowGradients(D, np.array([[1.0, -1.0], [0.5, -0.5]]))
+    >>> G.rmatvec(np.ones(2))                          # sum_i g_i
+    array([ 2., -2.])
+    >>> G.matvec(np.array([1.0, 3.0]))                 # g_i . [1, 3]
+    array([-2., -2.])
+    """
+
+    def __init__(self, design, r):
+        self.design, self.r = design, np.asarray(r, dtype=float)
+
+    def matvec(self, M):
+        """``G M`` for ``M`` of shape (K p,) or (K p, m)."""
+        Z = self.design.matvec(M)
+        if np.ndim(M) == 1:
+            return np.einsum("nk,nk->n", self.r, Z)
+        return np.einsum("nk,nkm->nm", self.r, Z)
+
+    def rmatvec(self, A):
+        """``G^T A`` for ``A`` of shape (n,) or (n, m)."""
+        A = np.asarray(A, dtype=float)
+        if A.ndim == 1:
+            return self.design.rmatvec(self.r * A[:, None])
+        return self.design.rmatvec(self.r[:, :, None] * A[:, None, :])
+
+    rmatvec_lazy = rmatvec
+
+    def _outer(self):
+        return self.r[:, :, None] * self.r[:, None, :]
+
+    def gram_lazy(self):
+        """``G^T G``."""
+        return self.design.gram(self._outer())
+
+    def masked_gram_lazy(self, mask):
+        """``G^T G`` over the rows where ``mask`` is true."""
+        return self.design.masked_gram(self._outer(), mask)
+
+
 class SymmetricSolver:
     """Solve ``H x = b`` for a symmetric positive (semi-)definite ``H``.
 

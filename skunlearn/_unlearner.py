@@ -26,7 +26,7 @@ from ._wrapper import (
     is_frozen,
     warn_polish,
 )
-from ._dask import as_vector, compute, is_dask, make_design, validate_rows
+from ._dask import as_vector, compute, is_dask, validate_rows
 from .correction import (
     UPDATES,
     WEIGHTINGS,
@@ -48,6 +48,7 @@ from .frontier import (
 from .models._adapter import _unwrap
 from .models.pipeline import Composite, final_adapter, final_step, fit_params, is_pipeline
 from .objectives import EvaluationLoss, get_objective
+from .objectives.multioutput import bind_objective
 from .updates import refit_update
 
 
@@ -185,8 +186,9 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
     Parameters
     ----------
     estimator : estimator object
-        A binary ``LogisticRegression`` or ``LogisticRegressionCV`` (l2 penalty
-        or none), ``Ridge``, ``RidgeCV``, ``LinearRegression``,
+        A ``LogisticRegression`` (binary or multinomial) or a binary
+        ``LogisticRegressionCV`` (l2 penalty or none), ``Ridge`` or
+        ``LinearRegression`` (one target or several), ``RidgeCV``,
         ``PoissonRegressor``, ``GammaRegressor``, ``TweedieRegressor`` (log
         link), ``SGDClassifier`` (log-loss) or ``SGDRegressor`` (squared error),
         a binary ``RidgeClassifier``, or the output layer of a binary
@@ -212,7 +214,9 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         ``["demographic_parity", "robustness"]``) is solved in one weight
         problem: their target rows are stacked
         (:class:`skunlearn.objectives.Objectives`), each moved by its own
-        ``strength`` or held to its own ``difference_bound``.
+        ``strength`` or held to its own ``difference_bound``. For a multinomial
+        model each objective is read one-vs-rest per class, for several targets
+        per target (user guide, section 11).
     difference_bound : float, list, dict or None, default=None
         Aim at fairlearn's hard-prediction metric of the objective instead of a
         strength: ``demographic_parity_difference``, ``equalized_odds_difference``,
@@ -291,7 +295,9 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         ``O(n + p)`` per right-hand side, X sparse stays sparse), Newton-CG for
         the exact reweighted optima, and, for ``weighting="curvature"``, a rank-10
         randomized approximation of the utility Hessian. ``"auto"``: ``"cg"``
-        when there are more than 2000 parameters, else ``"direct"``.
+        when there are more than 2000 parameters, else ``"direct"``; always
+        ``"direct"`` for a multinomial or multi-target model (``"cg"`` is
+        refused there).
 
     Attributes
     ----------
@@ -307,7 +313,7 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
     intercept_ : ndarray or float
         Corrected intercept (``estimator_.intercept_``; of the last step for a
         pipeline).
-    classes_ : ndarray of shape (2,)
+    classes_ : ndarray of shape (n_classes,)
         Class labels (classifiers only).
     weights_ : ndarray or pandas.Series of shape (n_samples,)
         Weight change ``eps_i`` of each training row at the selected point
@@ -423,6 +429,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
     True
     """
 
+    _multi_output = True  # multinomial and multi-target models (tags)
+
     def __init__(
         self,
         estimator,
@@ -535,6 +543,12 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             unsupported.append(
                 f"{type(_unwrap(self.estimator)).__name__} (dask input is supported for "
                 "LogisticRegression, Ridge and LinearRegression)")
+        elif np.ndim(getattr(_unwrap(self.estimator), "coef_", 0)) == 2 and len(
+                _unwrap(self.estimator).coef_) > 1:
+            unsupported.append(
+                f"a {'multinomial' if adapter.is_classifier else 'multi-target'} "
+                f"{type(_unwrap(self.estimator)).__name__} (dask input is supported for "
+                "binary and single-target models)")
         if self.update == "refit":
             unsupported.append(
                 "update='refit' (scikit-learn estimators fit in memory; update='path' "
@@ -556,6 +570,10 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                 "With dask input SoftUnlearner does not support " + "; ".join(unsupported)
                 + ". Pass in-memory data for these options.")
 
+    def _for_estimator(self):
+        """`` for <estimator>`` (the wrapped model's class) for messages."""
+        return f" for {type(final_step(self.estimator)).__name__}"
+
     def _validate_training(self, X, y, sensitive_features, sample_weight, adapter, objective, reset):
         if is_dask(X):
             return validate_rows(
@@ -568,14 +586,16 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             # columns, ...); only its shape and column names are recorded here
             X, y = validate_data(self, X, y, reset=reset, skip_check_array=True,
                                  ensure_2d=_is_2d(X))
-            y = column_or_1d(check_array(
+            y = check_array(
                 y, ensure_2d=False, dtype=None if adapter.is_classifier else np.float64,
-                input_name="y"), warn=True)
+                input_name="y")
+            if not (adapter.multi_target and y.ndim == 2):
+                y = column_or_1d(y, warn=True)
             check_consistent_length(X, y)
         else:
             X, y = validate_data(
                 self, X, y, reset=reset, accept_sparse="csr", dtype=np.float64,
-                y_numeric=not adapter.is_classifier,
+                y_numeric=not adapter.is_classifier, multi_output=adapter.multi_target,
             )
         n_samples = _num_samples(X)
         if n_samples < 2:
@@ -587,7 +607,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             else _check_sample_weight(sample_weight, X, dtype=np.float64)
         )
         if adapter.is_classifier:
-            check_binary_target(y, sample_weight, "SoftUnlearner")
+            check_binary_target(y, sample_weight, "SoftUnlearner", multiclass=adapter.multiclass,
+                                for_estimator=self._for_estimator())
         groups = None
         if objective.needs_groups:
             groups = encode_groups(sensitive_features, n_samples)
@@ -642,8 +663,10 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array or DataFrame} of shape (n_samples, n_features)
             Training data. Dask data stays on its cluster and needs a
             FrozenEstimator (user guide, section 9).
-        y : array-like of shape (n_samples,)
-            Targets (binary labels for a classifier).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets: class labels for a classifier (two, or more for a
+            multinomial ``LogisticRegression``), several columns for ``Ridge``
+            or ``LinearRegression`` with several targets.
         sensitive_features : array-like or DataFrame, default=None
             Group of each row, one or several columns (their intersections are
             the groups). Required by group objectives; not needed to predict.
@@ -713,7 +736,13 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         parts = Composite.of(self.original_estimator_)
         original, X = parts.final, parts.features(X)
         model = adapter.build(original, X, y, sample_weight)
-        model.hessian_free = self._hessian_free(model.n_params)
+        if model.n_outputs > 1 and self.solver == "cg":
+            raise ValueError(
+                f"solver='cg' is not available for a model with several outputs (a "
+                f"multinomial or multi-target {type(original).__name__}); use "
+                "solver='direct' (solver='auto' does).")
+        # several outputs: always the direct solver (Hessian-free products are single-output)
+        model.hessian_free = model.n_outputs == 1 and self._hessian_free(model.n_params)
         # step 0 of the frontier is the user's model exactly; the path starts from
         # its polished parameters (the optimum influence functions need)
         theta_original = adapter.parameters(original)
@@ -729,16 +758,17 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             eval_weights = sample_weight
         else:
             X_eval, y_raw, eval_groups = self._validate_eval(eval_set, adapter, objective)
-            eval_design = make_design(adapter.features(original, parts.features(X_eval)),
-                                      model.fit_intercept)
+            eval_design = model.design_for(adapter.features(original, parts.features(X_eval)))
             y_eval = (
                 adapter.encode_target(original, y_raw)
                 if adapter.is_classifier else as_vector(y_raw)
             )
-        target = objective.bind(eval_design, y_eval, eval_groups, model.loss, eval_weights)
+        target = bind_objective(objective, eval_design, y_eval, eval_groups, model.loss,
+                                eval_weights)
         if hasattr(target, "anchor"):  # a target fixed from the user's model (paper_robustness)
             target.anchor(theta_original)
-        utility = EvaluationLoss().bind(eval_design, y_eval, None, model.loss, eval_weights)
+        utility = bind_objective(EvaluationLoss(), eval_design, y_eval, None, model.loss,
+                                 eval_weights)
         F0 = target.value(theta)
         several = hasattr(target, "blocks")
         for name, rows in target.blocks if several else [(objective.name, slice(None))]:
@@ -862,10 +892,10 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                               adapter.is_classifier, model.loss)
 
         def bind_target(weights):
-            return objective.bind(model.design, y, groups, model.loss, weights)
+            return bind_objective(objective, model.design, y, groups, model.loss, weights)
 
         def bind_utility(weights):
-            return EvaluationLoss().bind(model.design, y, None, model.loss, weights)
+            return bind_objective(EvaluationLoss(), model.design, y, None, model.loss, weights)
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._warnings import warn
 from .models._adapter import _unwrap
-from .models.pipeline import final_step
+from .models.pipeline import final_adapter, final_step
 
 
 def is_frozen(estimator):
@@ -51,13 +51,21 @@ def frozen_model(meta):
     return original
 
 
-def check_binary_target(y, sample_weight, name):
-    """Raise unless ``y`` is binary with both classes among the rows of positive weight."""
+def check_binary_target(y, sample_weight, name, multiclass=False, for_estimator=""):
+    """Raise unless ``y`` is binary (or, with ``multiclass``, multiclass) with at
+    least two classes among the rows of positive weight.
+
+    ``for_estimator`` (`` for <class>``) names the model in the message; a
+    multiclass target refused there is pointed to the multinomial model.
+    """
     kind = type_of_target(y, input_name="y", raise_unknown=True)
-    if kind != "binary":
+    if kind != "binary" and not (kind == "multiclass" and multiclass):
+        hint = "."
+        if for_estimator and kind == "multiclass":
+            hint = "; multiclass targets are supported by LogisticRegression (multinomial)."
         raise ValueError(
-            "Only binary classification is supported. The type of the target "
-            f"is {kind} ({len(np.unique(y))} distinct labels)."
+            f"Only binary classification is supported{for_estimator}. The type of the "
+            f"target is {kind} ({len(np.unique(y))} distinct labels){hint}"
         )
     present = y if sample_weight is None else y[sample_weight > 0]
     if len(np.unique(present)) < 2:
@@ -105,6 +113,10 @@ class WrappedModelMixin:
     ``_validate_input(X)`` (X checked against the fitted feature count/names).
     """
 
+    # whether several classes or targets are taken where the family has them
+    # (then the tags let scikit-learn's checks try them)
+    _multi_output = False
+
     @property
     def coef_(self):
         """Coefficients of the fitted model (of a pipeline's last step)."""
@@ -141,7 +153,7 @@ class WrappedModelMixin:
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         X = self._inner_input(X)
         return self.estimator_.predict(X)
@@ -152,7 +164,7 @@ class WrappedModelMixin:
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, 2)
+        proba : ndarray of shape (n_samples, n_classes)
         """
         X = self._inner_input(X)
         return self.estimator_.predict_proba(X)
@@ -193,10 +205,17 @@ class WrappedModelMixin:
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = deepcopy(inner.classifier_tags)
         tags.regressor_tags = deepcopy(inner.regressor_tags)
+        adapter = None
+        if self._multi_output:  # several classes or targets where the family has them
+            try:
+                adapter = final_adapter(self.estimator)
+            except TypeError:  # unsupported: fit says so
+                pass
         if tags.classifier_tags is not None:
-            tags.classifier_tags.multi_class = False
+            tags.classifier_tags.multi_class = getattr(adapter, "multiclass", False)
             tags.classifier_tags.multi_label = False  # RidgeClassifier, MLPClassifier say True
         tags.target_tags.required = True
+        tags.target_tags.multi_output = getattr(adapter, "multi_target", False)
         tags.target_tags.positive_only = inner.target_tags.positive_only  # GLMs
         tags.input_tags.sparse = get_tags(_unwrap(self.estimator)).input_tags.sparse
         return tags

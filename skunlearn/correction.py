@@ -130,10 +130,27 @@ def protected_cells(codes, y=None, min_fraction=0.1):
     """
     codes = np.asarray(codes, dtype=np.int64)
     if y is not None:
-        codes = 2 * codes + (np.asarray(y) > 0.5)
+        codes = label_cells(codes, y)
     sizes = np.bincount(codes)
     floor = np.where(sizes > 0, np.maximum(1, np.ceil(min_fraction * sizes)), 0)
     return codes, floor.astype(np.int64)
+
+
+def label_cells(codes, y):
+    """Cell of each row: its group code crossed with its class (codes 0..K-1, 0/1 when binary).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.correction import label_cells
+    >>> label_cells(np.array([0, 1, 1]), np.array([1.0, 0.0, 1.0])).tolist()
+    [1, 2, 3]
+    >>> label_cells(np.array([0, 1, 1]), np.array([2.0, 0.0, 1.0])).tolist()
+    [2, 3, 4]
+    """
+    codes, y = np.asarray(codes, dtype=np.int64), np.asarray(y)
+    n_labels = max(int(y.max()) + 1, 2)
+    return n_labels * codes + (y > 0.5 if n_labels == 2 else y.astype(np.int64))
 
 
 class _WarningLog:

@@ -31,7 +31,9 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, check_cv
 
 from ._dask import as_vector, compute
-from .correction import Continuation
+from .correction import Continuation, label_cells
+from .losses import is_multi_output
+from .objectives.multioutput import output_metric, output_metric_name
 
 
 class Evaluation:
@@ -75,21 +77,32 @@ class Evaluation:
         self.objective, self.design, self.loss = objective, design, loss
         self.y = as_vector(y)
         self.groups = groups
-        self.w = np.ones_like(self.y) if sample_weight is None else as_vector(sample_weight)
+        # several outputs per row (classes of a multinomial model, or targets)
+        self.n_outputs = loss.n_outputs if is_multi_output(loss) else 1
+        if sample_weight is not None:
+            self.w = as_vector(sample_weight)
+        else:
+            self.w = np.ones_like(self.y if self.y.ndim == 1 else self.y[:, 0])
         self.is_classifier = bool(is_classifier)
         # several objectives measure a vector: one metric per member that has one
         members = [] if objective is None else list(getattr(objective, "parts", [objective]))
         self.vector = objective is not None and hasattr(objective, "parts")
         self._metered = [o for o in members if o.metric_name(is_classifier) is not None]
         self.metric_members = [o.name for o in self._metered]
-        self.metric_names = [o.metric_name(is_classifier) for o in self._metered]
+        # several outputs: the worst class (target) of the metric taken one-vs-rest
+        self.metric_names = [
+            output_metric_name(o, is_classifier, loss) if self.n_outputs > 1
+            else o.metric_name(is_classifier) for o in self._metered]
         self.metric_name = (None if self.vector or not self.metric_names
                             else self.metric_names[0])
         self.score_name = "accuracy" if is_classifier else "r2"
         # sums over the rows that every score needs (one pass for dask rows)
         self._total, self._weighted_y, self._present = compute(
             self.w.sum(), self.w @ self.y, np.sum(self.w > 0))
-        if self.is_classifier:
+        if self.is_classifier and self.n_outputs > 1:
+            counts = np.bincount(self.y.astype(np.intp), weights=self.w, minlength=self.n_outputs)
+            self.baseline = float(counts.max() / self._total)  # the majority class
+        elif self.is_classifier:
             rate = float(self._weighted_y / self._total)
             self.baseline = max(rate, 1.0 - rate)  # the majority class
         else:
@@ -100,6 +113,8 @@ class Evaluation:
         z = self.design.matvec(theta)
         if rows is not None:
             z = z[rows]
+        if self.is_classifier and self.n_outputs > 1:
+            return self.loss.hard_predict(z)  # class codes
         if self.is_classifier:
             return (z > 0).astype(float)
         return z if self.loss is None else self.loss.predict(z)
@@ -107,6 +122,9 @@ class Evaluation:
     def _score_sums(self, y_pred):
         """Two sums over rows giving the score (see :meth:`_score_from_sums`)."""
         w, y = self.w, self.y
+        if self.is_classifier and self.n_outputs > 1:  # correct, and the classes predicted
+            return [w @ (y_pred == y), np.count_nonzero(np.bincount(
+                y_pred[w > 0].astype(np.intp), minlength=self.n_outputs))]
         if self.is_classifier:  # correct, and rows of positive weight predicted positive
             return [w @ (y_pred == y), np.sum((w > 0) & (y_pred > 0.5))]
         mean = self._weighted_y / self._total
@@ -117,6 +135,9 @@ class Evaluation:
         if self.is_classifier:
             return float(sums[0] / self._total), int(sums[1])
         denominator, residual = sums
+        if np.ndim(denominator):  # several targets: their mean R^2 (scikit-learn's r2_score)
+            return float(np.mean(np.where(denominator > 0, 1.0 - residual / np.where(
+                denominator > 0, denominator, 1.0), 0.0))), None
         return (float(1.0 - residual / denominator) if denominator > 0 else 0.0), None
 
     def score(self, y_pred):
@@ -132,7 +153,8 @@ class Evaluation:
         sums = self._score_sums(y_pred)
         spans = []  # per metered objective: how many of the sums are its own
         for objective in self._metered:
-            if hasattr(objective, "metric_sums"):  # its sums go in the score's pass
+            if hasattr(objective, "metric_sums") and self.n_outputs == 1:
+                # its sums go in the score's pass
                 codes, labels = self.groups
                 own = objective.metric_sums(
                     self.y, y_pred, codes, len(labels), self.w, self.is_classifier)
@@ -142,16 +164,23 @@ class Evaluation:
                 spans.append(None)
         sums = compute(*sums)
         score, positive = self._score_from_sums(sums[:2])
-        single_class = self.is_classifier and positive in (0, int(self._present))
+        if self.n_outputs > 1:  # positive counts the classes predicted
+            single_class = self.is_classifier and positive <= 1
+        else:
+            single_class = self.is_classifier and positive in (0, int(self._present))
         metrics, at = [], 2
         for objective, span in zip(self._metered, spans):
-            if span is None:
-                codes, labels = self.groups
-                metrics.append(objective.hard_metric(
-                    self.y, y_pred, codes, len(labels), self.w, self.is_classifier))
-            else:
+            if span is not None:
                 metrics.append(objective.metric_from_sums(sums[at:at + span]))
                 at += span
+                continue
+            codes, labels = self.groups
+            if self.n_outputs > 1:
+                metrics.append(output_metric(objective, self.y, y_pred, codes, len(labels),
+                                             self.w, self.is_classifier, self.n_outputs))
+            else:
+                metrics.append(objective.hard_metric(
+                    self.y, y_pred, codes, len(labels), self.w, self.is_classifier))
         if self.vector:
             metric = np.array(metrics, dtype=float)
         else:
@@ -164,10 +193,18 @@ class Evaluation:
 
 
 def fold_cells(groups, y, is_classifier):
-    """Stratification labels for the folds: group x label (classifier) or group."""
+    """Stratification labels for the folds: group x label (classifier) or group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.frontier import fold_cells
+    >>> fold_cells((np.array([0, 0, 1, 1]), ["a", "b"]), np.array([0, 2, 1, 2]), True)
+    array([0, 2, 4, 5])
+    """
     codes = np.zeros(len(y), dtype=np.int64) if groups is None else np.asarray(groups[0])
     if is_classifier:
-        codes = 2 * codes + (np.asarray(y) > 0.5)
+        codes = label_cells(codes, y)
     return codes
 
 
@@ -258,9 +295,12 @@ def cross_fitted_frontier(
         held.append(held_out)
 
     def pooled(points):
-        y_pred = np.empty(model.n_samples)
+        y_pred = None
         for point, held_out in zip(points, held):
-            y_pred[held_out] = evaluation.predict(point.theta, held_out)
+            part = evaluation.predict(point.theta, held_out)
+            if y_pred is None:  # (n,), or (n, m) for several targets
+                y_pred = np.empty((model.n_samples,) + np.shape(part)[1:])
+            y_pred[held_out] = part
         return y_pred
 
     def step(t):

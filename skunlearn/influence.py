@@ -64,8 +64,10 @@ class Influence:
         Influence on utility (evaluation loss).
     matrix : ndarray of shape (n_samples, k + 1)
         ``[f, u]``; ``f``, ``u`` and ``matrix`` are dask arrays when ``X`` is one.
-    row_scales : ndarray of shape (n_samples,)
-        ``r_i`` with per-row gradient ``g_i = r_i x~_i`` (weights not applied).
+    row_scales : ndarray of shape (n_samples,) or (n_samples, K)
+        ``r_i`` with per-row gradient ``g_i = r_i x~_i`` (weights not applied);
+        for a model with ``K`` outputs the residual vector of the row, and
+        ``g_i = vec(r_i x~_i^T)`` (see :meth:`LinearModel.gradient_operator`).
 
     Examples
     --------
@@ -106,13 +108,13 @@ class Influence:
         # kept on the workers for dask X: every weight problem reads them repeatedly
         # (one after the other: a graph sent to a cluster holds no other's lazy part)
         self.row_scales = persist(model.row_scales(theta))
-        self.matrix = persist(-self.row_scales[:, None] * model.design.matvec(self.directions))
+        self.matrix = persist(-model.gradient_operator(self.row_scales).matvec(self.directions))
         self.f = self.matrix[:, :-1]
         self.u = self.matrix[:, -1]
 
     def shift(self, eps):
         """First-order parameter change ``-H^{-1} sum_i eps_i g_i`` for weights ``eps``."""
-        return -self.solver.solve(self.model.design.rmatvec(self.row_scales * eps))
+        return -self.solver.solve(self.model.gradient_operator(self.row_scales).rmatvec(eps))
 
     def to_frame(self, index=None):
         """A DataFrame with one row per training row and one column per target row plus utility."""

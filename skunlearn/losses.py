@@ -8,7 +8,7 @@ function it differentiates, follows ``sklearn/linear_model/_linear_loss.py``.
 """
 
 import numpy as np
-from scipy.special import expit, log_expit, xlogy
+from scipy.special import expit, log_expit, logsumexp, softmax, xlogy
 
 
 class LogisticLoss:
@@ -235,3 +235,149 @@ class SignedSquaredLoss:
     def predict_derivative(self, z):
         """``1 / 2``."""
         return np.full_like(np.asarray(z, dtype=float), 0.5)
+
+
+# --------------------------------------------------------------------------
+# Losses of several linear scores per row: ``Z = X~ Theta^T``, one column per
+# output (class of a multinomial model, or target of a multi-target regressor).
+# Each has ``n_outputs`` and returns per-row values (n,), derivatives (n, K) and
+# second derivatives (n, K, K) in the K scores of the row.
+
+
+class SoftmaxLoss:
+    """Multinomial cross-entropy ``l(z, y) = log sum_k exp(z_k) - z_y`` for ``y`` in {0..K-1}.
+
+    scikit-learn's ``HalfMultinomialLoss`` (the whole cross-entropy, despite the
+    name) in the full parametrisation of multinomial ``LogisticRegression``: one
+    score per class. Its derivatives in the scores are ``p - e_y`` and
+    ``diag(p) - p p^T`` with ``p = softmax(z)``. Adding the same number to
+    every score changes nothing (``shift_invariant``), so the Hessian in the
+    scores is singular along ``1``; the predicted probabilities lie on the
+    simplex (``simplex``: they sum to one).
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes ``K``.
+    names : sequence of str or None
+        A name per class (the estimator's ``classes_``), for target row names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.losses import SoftmaxLoss
+    >>> loss = SoftmaxLoss(3)
+    >>> Z = np.zeros((1, 3)); y = np.array([2.0])
+    >>> loss.value(Z, y), loss.derivative(Z, y)
+    (array([1.09861229]), array([[ 0.33333333,  0.33333333, -0.66666667]]))
+    """
+
+    name = "log_loss"
+    shift_invariant = True
+    simplex = True
+
+    def __init__(self, n_classes, names=None):
+        self.n_outputs = int(n_classes)
+        self.output_names = [f"class={c}" for c in (range(self.n_outputs) if names is None
+                                                    else names)]
+
+    @staticmethod
+    def _codes(y):
+        return np.asarray(y).astype(np.intp)
+
+    def value(self, Z, y):
+        """Per-row cross-entropy, stable for large scores."""
+        return logsumexp(Z, axis=1) - np.take_along_axis(Z, self._codes(y)[:, None], 1)[:, 0]
+
+    def derivative(self, Z, y):
+        """``dl/dz = softmax(z) - e_y``, shape (n, K)."""
+        G = softmax(Z, axis=1)
+        G[np.arange(len(G)), self._codes(y)] -= 1.0
+        return G
+
+    def second_derivative(self, Z, y):
+        """``d2l/dz2 = diag(p) - p p^T``, shape (n, K, K) (independent of ``y``)."""
+        return self.predict_jacobian(Z)
+
+    def predict(self, Z):
+        """Class probabilities ``softmax(z)``, shape (n, K)."""
+        return softmax(Z, axis=1)
+
+    def predict_jacobian(self, Z):
+        """``d p_c / d z_l = p_c (delta_cl - p_l)``, shape (n, K, K) indexed ``[i, c, l]``."""
+        P = softmax(Z, axis=1)
+        J = -P[:, :, None] * P[:, None, :]
+        J[:, np.arange(self.n_outputs), np.arange(self.n_outputs)] += P
+        return J
+
+    def hard_predict(self, Z):
+        """The most probable class (its code), as floats like the encoded labels."""
+        return np.argmax(Z, axis=1).astype(float)
+
+
+class MultiSquaredLoss:
+    """Squared error summed over ``m`` targets, ``l(z, y) = sum_j (y_j - z_j)^2``.
+
+    Ridge's and LinearRegression's loss with a 2-D ``y``: ``m`` least-squares
+    problems sharing the rows (the Hessian in the scores is ``2 I``, so the
+    outputs decouple). Per-output values (:meth:`output_values`) serve the
+    per-target objectives.
+
+    Parameters
+    ----------
+    n_targets : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn.losses import MultiSquaredLoss
+    >>> loss = MultiSquaredLoss(2)
+    >>> loss.value(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]]))
+    array([5.])
+    """
+
+    name = "squared_error"
+    shift_invariant = False
+    simplex = False
+
+    def __init__(self, n_targets):
+        self.n_outputs = int(n_targets)
+        self.output_names = [f"target={j}" for j in range(self.n_outputs)]
+
+    def value(self, Z, Y):
+        """Per-row loss, summed over the targets."""
+        return np.sum((Y - Z) ** 2, axis=1)
+
+    def output_values(self, Z, Y):
+        """Per-row, per-target squared errors, shape (n, m)."""
+        return (Y - Z) ** 2
+
+    def derivative(self, Z, Y):
+        """``dl/dz = 2 (z - y)``, shape (n, m); also the per-target derivatives."""
+        return 2.0 * (Z - Y)
+
+    output_derivatives = derivative
+
+    def second_derivative(self, Z, Y):
+        """``2 I`` for every row (a read-only broadcast view), shape (n, m, m)."""
+        return np.broadcast_to(2.0 * np.eye(self.n_outputs), (len(Z),) + (self.n_outputs,) * 2)
+
+    def predict(self, Z):
+        """The scores themselves."""
+        return np.asarray(Z, dtype=float)
+
+    def predict_jacobian(self, Z):
+        """The identity for every row, shape (n, m, m)."""
+        return np.broadcast_to(np.eye(self.n_outputs), (len(Z),) + (self.n_outputs,) * 2)
+
+
+def is_multi_output(loss):
+    """Whether ``loss`` scores several outputs per row (:class:`SoftmaxLoss`, :class:`MultiSquaredLoss`).
+
+    Examples
+    --------
+    >>> from skunlearn.losses import LogisticLoss, SoftmaxLoss, is_multi_output
+    >>> is_multi_output(LogisticLoss()), is_multi_output(SoftmaxLoss(3))
+    (False, True)
+    """
+    return getattr(loss, "n_outputs", None) is not None

@@ -285,7 +285,9 @@ def map_utility_factor(model, solver, factor):
     (array([0.5, 0. , 0. ]), array([0.5, 0. , 0. ]))
     """
     HinvL = solver.solve(factor, rtol=1e-2)  # (p, q)
-    explicit = factor.shape[1] <= _EXPLICIT_MAX_RANK and 2 * factor.shape[1] < model.n_params
+    # (a model with several outputs has no single X~ H^{-1} L: its products go through G)
+    explicit = (factor.shape[1] <= _EXPLICIT_MAX_RANK and 2 * factor.shape[1] < model.n_params
+                and model.n_outputs == 1)
     return HinvL, persist(model.design.matvec(HinvL)) if explicit else None
 
 
@@ -373,6 +375,7 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     model, solver = influence.model, influence.solver
     root = _metric_root(influence)
     r = _to_unit(influence.row_scales, root)
+    G = model.gradient_operator(r)  # rows g_i / sqrt(m_i)
     f = _to_unit(as_vector(influence.f), root)
     goal = np.asarray(goal, dtype=float)
     names = _row_names(influence, len(goal))
@@ -384,17 +387,20 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     if utility_map is None:
         L = psd_factor(utility_hessian) if utility_factor is None else utility_factor
         utility_map = map_utility_factor(model, solver, L)
-    # W = diag(r) X~ H^{-1} L: through X~ (one Gram of r^2) or, when q is small, as
-    # Y = X~ H^{-1} L itself (n x q, a few columns), cheaper and nothing p x p.
+    # W = G H^{-1} L (= diag(r) X~ H^{-1} L for one output): through G (one Gram
+    # G^T G) or, when q is small, as Y = X~ H^{-1} L itself (n x q, a few columns),
+    # cheaper and nothing p x p.
     HinvL, Y = utility_map
 
     def W_T(V):
-        """``L^T H^{-1} X~^T V`` for ``V`` of shape (n, m), unevaluated for dask rows."""
-        return Y.T @ V if Y is not None else HinvL.T @ model.design.rmatvec_lazy(V)
+        """``L^T H^{-1} G^T V`` for ``V`` of shape (n, m), unevaluated for dask rows."""
+        return Y.T @ (r[:, None] * V) if Y is not None else HinvL.T @ G.rmatvec_lazy(V)
 
-    def W(u, rf):
-        """``W_f u = diag(r_f) X~ H^{-1} L u`` for ``u`` of shape (q,)."""
-        return rf * (Y @ u if Y is not None else model.design.matvec(HinvL @ u))
+    def W(u, free):
+        """``W_f u = diag(free) G H^{-1} L u`` for ``u`` of shape (q,) (every row when
+        ``free`` is None)."""
+        out = r * (Y @ u) if Y is not None else G.matvec(HinvL @ u)
+        return out if free is None else np.where(free, out, 0.0)
 
     # With S = lam I + W_f^T W_f, the free rows' solution is
     #   e_f = (diag(free) f mu - W_f S^{-1} (W_f^T f mu + lam W^T e_S)) / lam,
@@ -412,23 +418,23 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
                 break
             next_fixed = below if fixed is None else fixed | below
         if next_fixed is None:
-            free, rf, pinned = None, r, None
-            sums = [f.T @ f, np.zeros(f.shape[1]), W_T(r[:, None] * f)]
+            free, pinned = None, None
+            sums = [f.T @ f, np.zeros(f.shape[1]), W_T(f)]
+            if Y is not None:
+                sums.append(Y.T @ (r[:, None] ** 2 * Y))
         else:
             # a pinned row keeps its value (the last round's e there), a new one its bound
             pinned = np.where(next_fixed, np.where(below, lo, e), 0.0)
             if not is_dask(below):
                 e = None  # only a cluster's round can end here on e (see below)
             free = ~next_fixed
-            rf = np.where(free, r, 0.0)
-            sums = [f.T @ (free[:, None] * f), f.T @ pinned,
-                    W_T(stack_columns([rf[:, None] * f, r * pinned]))]  # W_f^T f, W^T e_S
-        if Y is not None:
-            sums.append(Y.T @ (rf[:, None] ** 2 * Y))
-        elif gram_all is None:
-            sums.append(model.design.gram_lazy(r**2))
-        else:  # only the pinned rows are summed again
-            sums.append(model.design.masked_gram_lazy(r**2, next_fixed))
+            free_f = free[:, None] * f
+            sums = [f.T @ free_f, f.T @ pinned,
+                    W_T(stack_columns([free_f, pinned]))]  # W_f^T f, W^T e_S
+            if Y is not None:
+                sums.append(Y.T @ (np.where(free, r, 0.0)[:, None] ** 2 * Y))
+        if Y is None:  # G^T G; after the first round only the pinned rows again
+            sums.append(G.gram_lazy() if gram_all is None else G.masked_gram_lazy(next_fixed))
         if is_dask(below):
             # On a cluster the last round's bound test rides along with this
             # round's sums (one round trip a round; the final round's sums are
@@ -464,7 +470,7 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
         mu = _solve_psd(M, _compromise(M, rhs, names, goal=goal))
         e_free = f @ mu if free is None else np.where(free, f @ mu, 0.0)
         if trace > 0:
-            e_free = (e_free - W(Sf @ mu + lam * Sp, rf)) / lam
+            e_free = (e_free - W(Sf @ mu + lam * Sp, free)) / lam
         e = e_free if pinned is None else pinned + e_free
         if lo is None:
             break

@@ -224,8 +224,10 @@ def test_other_objectives_match_numpy_on_the_synchronous_scheduler(objective):
                              objective=objective, strength=strength, n_steps=2)
     _assert_same(ref, got)
     # the targets' diagnostics (worst-case and fixed-point accuracies) too
-    np.testing.assert_allclose(got.frontier_.drop(columns="metric").to_numpy(float),
-                               ref.frontier_.drop(columns="metric").to_numpy(float), atol=1e-8)
+    def numeric(frame):  # fairlearn's metric columns are nan here (no groups)
+        return frame.drop(columns=[c for c in frame if c.startswith("metric")]).to_numpy(float)
+
+    np.testing.assert_allclose(numeric(got.frontier_), numeric(ref.frontier_), atol=1e-8)
 
 
 def test_cleaning_with_a_dask_eval_set_matches_numpy():

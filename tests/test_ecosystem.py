@@ -291,9 +291,15 @@ def test_missing_sensitive_features_are_refused(data):
 
 
 def test_non_binary_labels_are_refused(data):
+    """Three classes: refused for a binary-only family, with the family that takes them named."""
+    from sklearn.linear_model import RidgeClassifier
+
     y = np.arange(100) % 3
-    with pytest.raises(ValueError, match="Only binary classification"):
-        _fit(data, y=y)
+    with pytest.raises(ValueError, match="Only binary classification is supported for "
+                                         "RidgeClassifier.*LogisticRegression"):
+        _fit(data, RidgeClassifier(), y=y)
+    with pytest.raises(ValueError, match="Only binary classification .* continuous"):
+        _fit(data, y=np.linspace(0.0, 1.0, 100))
 
 
 @pytest.mark.parametrize(

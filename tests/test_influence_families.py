@@ -35,8 +35,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skunlearn._groups import encode_groups
-from skunlearn._linalg import Design
-from skunlearn.datasets import load_compas, load_german_credit, make_preprocessor
+from skunlearn.datasets import load_adult, load_compas, load_german_credit, make_preprocessor
 from skunlearn.influence import Influence
 from skunlearn.models import adapter_for
 from skunlearn.objectives import EvaluationLoss, get_objective
@@ -51,7 +50,7 @@ def leave_one_out(est, refit_without, X, y, A, X_test, y_test, n_rows=30, seed=0
     theta, info = model.polish(adapter.parameters(est))
     target = get_objective("demographic_parity").bind(
         model.design, model.y, encode_groups(A, len(y)), model.loss)
-    held_out = Design(adapter.features(est, X_test), model.fit_intercept)
+    held_out = model.design_for(adapter.features(est, X_test))
     y_test = adapter.encode_target(est, y_test) if adapter.is_classifier else y_test
     utility = EvaluationLoss().bind(held_out, np.asarray(y_test, float), None, model.loss)
     infl = Influence(model, theta, info["solver"], target, utility)
@@ -68,6 +67,32 @@ def leave_one_out(est, refit_without, X, y, A, X_test, y_test, n_rows=30, seed=0
     rho_F = min(spearmanr(predicted_F[:, j], actual_F[:, j]).statistic
                 for j in range(predicted_F.shape[1]))
     return rho_F, spearmanr(predicted_U, actual_U).statistic
+
+
+def _adult_hours(n=1000):
+    """Adult's weekly hours in three classes (part-time < 35, 35-40, > 40) from the other
+    attributes (income among them, sex left out): 1,000 training rows, 3,000 held out."""
+    adult = load_adult()
+    X = adult.data.drop(columns=["sex", "hours-per-week"]).assign(income=adult.target)
+    y = np.digitize(adult.data["hours-per-week"], [35, 41])
+    A = adult.sensitive_features["sex"].to_numpy()
+    rows = np.random.default_rng(0).permutation(len(y))
+    train, test = rows[:n], rows[n:n + 3000]
+    pre = make_preprocessor(X).fit(X.iloc[train])
+    return pre.transform(X.iloc[train]), y[train], A[train], pre.transform(X.iloc[test]), y[test]
+
+
+def _german_terms(n=800):
+    """German credit's loan terms, two targets (duration in months, amount in thousands of DM),
+    from the other attributes (sex): 800 rows, the rest held out."""
+    data = load_german_credit()
+    X = data.data.drop(columns=["duration", "credit_amount"])
+    Y = np.column_stack([data.data["duration"], data.data["credit_amount"] / 1000.0])
+    A = data.sensitive_features["sex"].to_numpy()
+    X = make_preprocessor(X).fit_transform(X)
+    rows = np.random.default_rng(0).permutation(len(Y))
+    train, test = rows[:n], rows[n:]
+    return X[train], Y[train], A[train], X[test], Y[test]
 
 
 def _adult(n=1000):
@@ -197,6 +222,18 @@ def case_mlp_regressor():
     return net, _output_layer_refit(net, X, y), (X, y, A, X_test, y_test)
 
 
+def case_multinomial_logistic_regression():
+    X, y, A, X_test, y_test = _adult_hours()
+    est = LogisticRegression(tol=1e-10, max_iter=5000).fit(X, y)
+    return est, _plain_refit(est, X, y), (X, y, A, X_test, y_test)
+
+
+def case_ridge_two_targets():
+    X, Y, A, X_test, Y_test = _german_terms()
+    est = Ridge(alpha=1.0).fit(X, Y)
+    return est, _plain_refit(est, X, Y), (X, Y, A, X_test, Y_test)
+
+
 # name -> (case, smallest Spearman accepted for the held-out loss)
 CASES = {
     "LogisticRegression (Adult)": (case_logistic_regression, 0.95),
@@ -215,6 +252,13 @@ CASES = {
     # it is the first-order approximation itself, not the reference refit
     "MLPClassifier output layer (Adult)": (case_mlp_classifier, 0.9),
     "MLPRegressor output layer (COMPAS priors)": (case_mlp_regressor, 0.95),
+    # the DP target of K - 1 = 2 classes (their worst row is reported). Held-out loss:
+    # 0.86, the same against exact (Newton) leave-one-out optima, while the influences
+    # predict the exact parameter change to first order at 0.997: with 270 parameters on
+    # 1,000 rows the loss's own curvature is a large part of each change (as for RidgeCV)
+    "LogisticRegression multinomial, 3 classes (Adult hours)": (
+        case_multinomial_logistic_regression, 0.8),
+    "Ridge, two targets (German loan duration and amount)": (case_ridge_two_targets, 0.95),
 }
 
 

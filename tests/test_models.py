@@ -155,12 +155,16 @@ def test_unsupported_estimator_names_the_supported_ones():
         adapter_for(SVC())
 
 
-def test_multiclass_is_refused():
+def test_multiclass_cv_is_refused():
+    """Multinomial LogisticRegression is supported (tests/test_multioutput.py), its CV form not."""
+    from sklearn.linear_model import LogisticRegressionCV
+
     X = np.random.default_rng(0).normal(size=(60, 2))
     y = np.repeat([0, 1, 2], 20)
-    est = LogisticRegression().fit(X, y)
+    est = LogisticRegressionCV(Cs=2, l1_ratios=(0.0,), use_legacy_attributes=False).fit(X, y)
     with pytest.raises(ValueError, match="binary"):
         adapter_for(est).check_params(est)
+    adapter_for(LogisticRegression().fit(X, y)).check_params(LogisticRegression().fit(X, y))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

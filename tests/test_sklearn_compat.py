@@ -3,7 +3,10 @@ and on Forgetter around a few (it fits and predicts like the model it wraps).
 
 The checks call ``fit(X, y)`` without sensitive features, so they run with the
 group-free ``robustness`` objective; the group objectives share every code path
-after the target is bound.
+after the target is bound. The tags say a ``LogisticRegression`` takes several
+classes and ``Ridge``/``LinearRegression`` several targets, so their entries also run
+the multiclass checks (multinomial model) and ``check_regressor_multioutput``
+(tests/test_multioutput.py asserts those tags).
 """
 
 from sklearn.linear_model import (

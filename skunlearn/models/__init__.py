@@ -5,6 +5,7 @@ Importing this package registers the built-in adapters (one module each).
 
 from ._adapter import ModelAdapter, adapter_for, register_adapter, supported_estimators
 from ._base import LinearModel
+from ._multioutput import MultiOutputModel
 from .logistic import LogisticRegressionAdapter  # noqa: I001 (registry order)
 from .least_squares import LeastSquaresAdapter
 from .cross_validated import LogisticRegressionCVAdapter, RidgeCVAdapter
@@ -21,6 +22,7 @@ __all__ = [
     "LogisticRegressionCVAdapter",
     "MLPClassifierAdapter",
     "MLPRegressorAdapter",
+    "MultiOutputModel",
     "ModelAdapter",
     "RidgeCVAdapter",
     "RidgeClassifierAdapter",

@@ -120,6 +120,9 @@ class ModelAdapter:
 
     estimator_names = ()
     is_classifier = False
+    # whether the family supports more than two classes (multinomial) or a 2-D y
+    multiclass = False
+    multi_target = False
 
     @classmethod
     def estimator_types(cls):
@@ -224,6 +227,11 @@ def linear_parameters(estimator):
     array([ 0.25, -0.25,  0.5 ])
     """
     est = _unwrap(estimator)
+    if _several_outputs(est):  # one block [w_k, b_k] per class or target
+        blocks = [np.asarray(est.coef_, dtype=float)]
+        if est.fit_intercept:
+            blocks.append(np.reshape(np.asarray(est.intercept_, dtype=float), (-1, 1)))
+        return np.hstack(blocks).ravel()
     theta = np.asarray(est.coef_, dtype=float).ravel()
     if est.fit_intercept:
         theta = np.append(theta, float(np.ravel(est.intercept_)[0]))
@@ -243,10 +251,23 @@ def set_linear_parameters(estimator, theta):
     >>> est.coef_, est.intercept_
     (array([[2.]]), array([-1.]))
     """
+    if _several_outputs(estimator):
+        n_outputs, n_features = np.shape(estimator.coef_)
+        blocks = np.asarray(theta, dtype=float).reshape(n_outputs, -1)
+        estimator.coef_ = blocks[:, :n_features].copy()
+        if estimator.fit_intercept:  # otherwise the estimator's zeros stay
+            estimator.intercept_ = blocks[:, n_features].copy()
+        return
     coef, intercept = split_theta(theta, np.size(estimator.coef_), estimator.fit_intercept)
     estimator.coef_ = coef.reshape(np.shape(estimator.coef_))
     shape = np.shape(estimator.intercept_)
     estimator.intercept_ = np.full(shape, intercept) if shape else intercept
+
+
+def _several_outputs(est):
+    """Whether a fitted linear estimator has several rows of ``coef_`` (classes or targets)."""
+    shape = np.shape(est.coef_)
+    return len(shape) == 2 and shape[0] > 1
 
 
 def split_theta(theta, n_features, fit_intercept):

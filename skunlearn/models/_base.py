@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 
 from .._dask import as_vector, compute, is_dask, make_design, persist
-from .._linalg import CGSolver, SymmetricSolver
+from .._linalg import CGSolver, RowGradients, SymmetricSolver
 
 
 class LinearModel:
@@ -82,6 +82,13 @@ class LinearModel:
     def n_params(self):
         return self.design.n_params
 
+    # Scores per row (``MultiOutputModel``: one per class or target).
+    n_outputs = 1
+
+    def design_for(self, X):
+        """The design of other rows ``X`` (evaluation rows) with this model's parameters."""
+        return make_design(X, self.fit_intercept)
+
     def reweighted(self, weights):
         """The same objective with every row's sample weight multiplied by ``weights``.
 
@@ -130,6 +137,14 @@ class LinearModel:
         """``r_i`` with per-row gradient ``g_i = r_i x~_i`` (``r = c s l'(z)``)."""
         z = self.scores(theta)
         return self.loss_scale * self._sw(weights) * self.loss.derivative(z, self.y)
+
+    def gradient_operator(self, r):
+        """The per-row gradients of scales ``r`` (:meth:`row_scales`) as the operator ``G = diag(r) X~``.
+
+        Row ``i`` of ``G`` is ``g_i``; influences and weights use its products
+        (:class:`~skunlearn._linalg.RowGradients`).
+        """
+        return RowGradients(self.design, r)
 
     def row_gradients(self, theta, rows, weights=None):
         """Explicit per-row gradients ``g_i`` for ``rows`` (a slice or index array)."""

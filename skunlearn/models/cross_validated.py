@@ -62,6 +62,7 @@ class LogisticRegressionCVAdapter(LogisticRegressionAdapter):
     """
 
     estimator_names = ("LogisticRegressionCV",)
+    multiclass = False  # multinomial LogisticRegressionCV is not supported (yet)
 
     @classmethod
     def estimator_types(cls):
@@ -139,6 +140,7 @@ class RidgeCVAdapter(LeastSquaresAdapter):
     """
 
     estimator_names = ("RidgeCV",)
+    multi_target = False
 
     @classmethod
     def estimator_types(cls):

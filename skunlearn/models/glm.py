@@ -71,6 +71,7 @@ class GLMAdapter(LeastSquaresAdapter):
     """
 
     estimator_names = ("PoissonRegressor", "GammaRegressor", "TweedieRegressor")
+    multi_target = False
     is_classifier = False
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Adapter for binary :class:`~sklearn.linear_model.LogisticRegression`.
+"""Adapter for :class:`~sklearn.linear_model.LogisticRegression`, binary or multinomial.
 
 scikit-learn minimises (every solver, up to a positive factor)
 
@@ -13,6 +13,19 @@ drops the penalty, and then the loss scale is 1. liblinear fits the intercept as
 the weight of a constant feature equal to ``intercept_scaling`` and penalises
 that weight like any other, hence its extra term. The l1 and elastic-net
 penalties are not differentiable and are refused.
+
+With ``K > 2`` classes scikit-learn fits the multinomial model (every solver
+but liblinear, which refuses):
+
+.. math::
+
+    L(W, b) = C \\sum_i s_i \\Big[\\log \\sum_k e^{x_i^T w_k + b_k}
+              - (x_i^T w_{y_i} + b_{y_i})\\Big] + \\tfrac12 \\|W\\|_F^2,
+
+one block ``[w_k, b_k]`` per class, read into a
+:class:`~skunlearn.models.MultiOutputModel` (:class:`~skunlearn.losses.SoftmaxLoss`);
+a model fitted one-vs-rest (``multi_class="ovr"`` in older scikit-learn) is
+refused.
 """
 
 import inspect
@@ -22,9 +35,10 @@ from sklearn.base import clone
 from sklearn.utils.class_weight import compute_class_weight
 
 from .._dask import compute, is_dask
-from ..losses import LogisticLoss
+from ..losses import LogisticLoss, SoftmaxLoss
 from ._adapter import ModelAdapter, _unwrap, check_binary, register_adapter, row_weights
 from ._base import LinearModel
+from ._multioutput import MultiOutputModel
 
 
 def _effective_penalty(est, C, l1_ratio):
@@ -51,11 +65,14 @@ def _effective_penalty(est, C, l1_ratio):
     return None if C == np.inf else "l2"
 
 
-def _class_weights(est, y01, sample_weight):
-    """Per-row class weights exactly as LogisticRegression computes them."""
+def _class_weights(est, y01, sample_weight, n_classes=2):
+    """Per-row class weights exactly as LogisticRegression computes them.
+
+    ``y01`` holds the class codes (0/1 for two classes, 0..K-1 for ``n_classes``).
+    """
     if est.class_weight is None:
         return np.ones_like(y01)
-    classes = np.array([0.0, 1.0])
+    classes = np.arange(float(n_classes))
     kwargs = {}
     if "sample_weight" in inspect.signature(compute_class_weight).parameters:
         kwargs["sample_weight"] = sample_weight
@@ -76,12 +93,33 @@ def _class_weights(est, y01, sample_weight):
             for k, label in zip(classes, est.classes_)
         }
     weights = compute_class_weight(cw_param, classes=classes, y=rows, **kwargs)
+    if n_classes > 2:  # multinomial models take in-memory rows only
+        return weights[np.asarray(y01).astype(np.intp)]
     return np.where(y01 > 0.5, weights[1], weights[0])  # weights[y01], dask too
+
+
+def _refuse_one_vs_rest(est):
+    """Raise for a multiclass model fitted one-vs-rest (K separate binary problems)."""
+    classes = getattr(est, "classes_", None)
+    if classes is None or len(classes) <= 2:
+        return
+    if getattr(est, "multi_class", "auto") == "ovr" or est.solver == "liblinear":
+        raise ValueError(
+            f"skunlearn supports multiclass {type(est).__name__} with the multinomial "
+            "(softmax) objective only; this model was fitted one-vs-rest "
+            f"(solver={est.solver!r}, multi_class={getattr(est, 'multi_class', None)!r}). "
+            "Use solver='lbfgs', 'newton-cg', 'newton-cholesky', 'sag' or 'saga'."
+        )
 
 
 @register_adapter
 class LogisticRegressionAdapter(ModelAdapter):
-    """Binary LogisticRegression with the l2 penalty or none, any solver.
+    """LogisticRegression with the l2 penalty or none, any solver; binary or multinomial.
+
+    With ``K > 2`` classes the model is the multinomial (softmax) one, read
+    into a :class:`~skunlearn.models.MultiOutputModel` with one parameter block
+    ``[w_k, b_k]`` per class: ``C sum_i s_i CE_i + 0.5 ||W||_F^2``, intercepts
+    unpenalised (see :mod:`skunlearn.models._multioutput` for its null direction).
 
     Examples
     --------
@@ -98,6 +136,7 @@ class LogisticRegressionAdapter(ModelAdapter):
 
     estimator_names = ("LogisticRegression",)
     is_classifier = True
+    multiclass = True
 
     @classmethod
     def estimator_types(cls):
@@ -109,7 +148,10 @@ class LogisticRegressionAdapter(ModelAdapter):
     def check_params(cls, estimator):
         est = _unwrap(estimator)
         cls._penalty(est)
-        check_binary(est)
+        if cls.multiclass:
+            _refuse_one_vs_rest(est)
+        else:
+            check_binary(est)
 
     @classmethod
     def _C(cls, est):
@@ -136,25 +178,35 @@ class LogisticRegressionAdapter(ModelAdapter):
                 f"y has labels {np.unique(compute(y[unknown])).tolist()} that the model was not "
                 f"fitted on (classes_={classes.tolist()})."
             )
+        if len(classes) > 2:  # multinomial: the class code 0..K-1 (classes_ is sorted)
+            return np.searchsorted(classes, y).astype(float)
         return (y == classes[1]).astype(float)
+
+    @classmethod
+    def _scale_and_penalty(cls, est, n_features):
+        """The loss scale ``c`` and the diagonal ``P`` of one block ``[w, b]``."""
+        if cls._penalty(est) is None:
+            return 1.0, np.zeros(n_features + int(est.fit_intercept))
+        penalty = np.ones(n_features + int(est.fit_intercept))
+        if est.fit_intercept:
+            penalty[-1] = (
+                1.0 / cls._intercept_scaling(est) ** 2 if est.solver == "liblinear" else 0.0
+            )
+        return cls._C(est), penalty
 
     @classmethod
     def build(cls, estimator, X, y, sample_weight):
         est = _unwrap(estimator)
         cls.check_params(est)
         y01 = cls.encode_target(est, y)
-        n_features = X.shape[1]
+        n_classes = len(est.classes_)
         sw = row_weights(sample_weight, y01)
-        sw = sw * _class_weights(est, y01, sw)
-        if cls._penalty(est) is None:
-            scale, penalty = 1.0, np.zeros(n_features + int(est.fit_intercept))
-        else:
-            scale = cls._C(est)
-            penalty = np.ones(n_features + int(est.fit_intercept))
-            if est.fit_intercept:
-                penalty[-1] = (
-                    1.0 / cls._intercept_scaling(est) ** 2 if est.solver == "liblinear" else 0.0
-                )
+        sw = sw * _class_weights(est, y01, sw, n_classes)
+        scale, penalty = cls._scale_and_penalty(est, X.shape[1])
+        if n_classes > 2:
+            loss = SoftmaxLoss(n_classes, names=[str(c) for c in est.classes_])
+            return MultiOutputModel(X, y01, sw, loss, scale, np.tile(penalty, n_classes),
+                                    est.fit_intercept)
         return LinearModel(X, y01, sw, LogisticLoss(), scale, penalty, est.fit_intercept)
 
     @classmethod
@@ -163,8 +215,11 @@ class LogisticRegressionAdapter(ModelAdapter):
         new = clone(est)
         if est.solver != "liblinear":  # liblinear cannot warm start
             new.set_params(warm_start=True)
-            new.coef_ = np.asarray(theta0[: X.shape[1]], dtype=float).reshape(1, -1).copy()
-            new.intercept_ = np.array([theta0[-1] if est.fit_intercept else 0.0])
+            # one row [w_k, b_k] per class (a single row for a binary model)
+            blocks = np.asarray(theta0, dtype=float).reshape(-1, X.shape[1] + int(est.fit_intercept))
+            new.coef_ = blocks[:, : X.shape[1]].copy()
+            new.intercept_ = (blocks[:, -1].copy() if est.fit_intercept
+                              else np.zeros(len(blocks)))
         new.fit(X, y, sample_weight=sample_weight)
         new.set_params(warm_start=est.warm_start)
         return new

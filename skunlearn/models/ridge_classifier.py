@@ -45,6 +45,7 @@ class RidgeClassifierAdapter(LogisticRegressionAdapter):
     """
 
     estimator_names = ("RidgeClassifier",)
+    multiclass = False
     is_classifier = True
 
     @classmethod

@@ -101,6 +101,7 @@ class SGDClassifierAdapter(LogisticRegressionAdapter):
     """
 
     estimator_names = ("SGDClassifier",)
+    multiclass = False
 
     @classmethod
     def estimator_types(cls):

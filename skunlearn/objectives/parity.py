@@ -44,7 +44,9 @@ import numpy as np
 
 from .._dask import as_vector, compute, persist, stack_columns
 from .._linalg import psd_factor
+from ..losses import is_multi_output
 from ._base import LinearStatisticObjective, Objective
+from .multioutput import bind_multi_output
 
 _SUBSETS = {
     "all": ("", None),
@@ -104,6 +106,8 @@ class GroupParity(Objective):
         self.reference = reference
 
     def bind(self, design, y, groups, loss, sample_weight=None):
+        if is_multi_output(loss):  # per class or per target
+            return bind_multi_output(self, design, y, groups, loss, sample_weight)
         codes, labels = groups
         w = design.zeros() + 1.0 if sample_weight is None else as_vector(sample_weight)
         n_groups = len(labels)
@@ -312,6 +316,8 @@ class EvaluationLoss(Objective):
         self.row_name = row_name
 
     def bind(self, design, y, groups, loss, sample_weight=None):
+        if is_multi_output(loss):
+            return bind_multi_output(self, design, y, groups, loss, sample_weight)
         w = design.zeros() + 1.0 if sample_weight is None else as_vector(sample_weight)
         return _BoundEvaluationLoss(
             design, y, persist(w[:, None] / compute(w.sum())), "loss", loss, [self.row_name]

@@ -39,7 +39,9 @@ import numbers
 import numpy as np
 
 from .._dask import as_vector, compute, persist
+from ..losses import is_multi_output
 from ._base import BoundObjective, Objective
+from .multioutput import bind_multi_output
 
 
 def _mean_weights(design, sample_weight):
@@ -112,6 +114,8 @@ class Robustness(Objective):
         self.radius = radius
 
     def bind(self, design, y, groups, loss, sample_weight=None):
+        if is_multi_output(loss):  # a softmax bound, or per target
+            return bind_multi_output(self, design, y, groups, loss, sample_weight)
         if not self.radius > 0:
             raise ValueError(f"radius must be positive, got {self.radius!r}.")
         return _BoundRobustness(design, y, loss, float(self.radius),
