@@ -91,7 +91,7 @@ class Evaluation:
         self.metric_members = [o.name for o in self._metered]
         # several outputs: the worst class (target) of the metric taken one-vs-rest
         self.metric_names = [
-            output_metric_name(o, is_classifier, loss) if self.n_outputs > 1
+            output_metric_name(o, is_classifier, loss) if is_multi_output(loss)
             else o.metric_name(is_classifier) for o in self._metered]
         self.metric_name = (None if self.vector or not self.metric_names
                             else self.metric_names[0])
@@ -153,7 +153,7 @@ class Evaluation:
         sums = self._score_sums(y_pred)
         spans = []  # per metered objective: how many of the sums are its own
         for objective in self._metered:
-            if hasattr(objective, "metric_sums") and self.n_outputs == 1:
+            if hasattr(objective, "metric_sums") and not is_multi_output(self.loss):
                 # its sums go in the score's pass
                 codes, labels = self.groups
                 own = objective.metric_sums(
@@ -175,7 +175,7 @@ class Evaluation:
                 at += span
                 continue
             codes, labels = self.groups
-            if self.n_outputs > 1:
+            if is_multi_output(self.loss):
                 metrics.append(output_metric(objective, self.y, y_pred, codes, len(labels),
                                              self.w, self.is_classifier, self.n_outputs))
             else:

@@ -309,7 +309,7 @@ def test_bad_settings_of_several_objectives(kwargs, match):
 
 def test_a_classifier_objective_in_the_list_of_a_regressor_is_refused():
     X, y, A = _data(200, seed=15)
-    with pytest.raises(ValueError, match="objective='equal_opportunity' compares"):
+    with pytest.raises(ValueError, match="objective='equal_opportunity' reads class labels"):
         SoftUnlearner(Ridge(), ["demographic_parity", "equal_opportunity"]).fit(
             X, y.astype(float), sensitive_features=A)
 

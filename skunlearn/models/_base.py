@@ -240,6 +240,7 @@ class LinearModel:
         value = self.objective(theta, weights)
         step_tol = 1e-8 if self.hessian_free else 1e-11
         factor = None if self.hessian_free else solver
+        nearby = factor is not None
         fresh = False  # whether ``factor`` was built at the current theta
         moved = np.inf if factor is not None else 0.0  # since the factor was built
         previous = np.inf  # size of the last step
@@ -258,10 +259,13 @@ class LinearModel:
                 factor = None  # the chord steps stopped shrinking fast enough
                 continue
             near = 0.25 * _STALE * (1.0 + np.max(np.abs(theta)))
-            if not fresh and not self.hessian_free and size <= near < moved:
+            if nearby and not fresh and size <= near < moved:
                 # What is left to move is within the distance at which the returned
                 # factor may be built: build it now, and its Newton steps finish in
-                # one or two iterations instead of the chord's one decade each.
+                # one or two iterations instead of the chord's one decade each. Only
+                # on a path (started from a nearby point's factor), whose influences
+                # steer the next step only: the first point's, which are reported,
+                # get a factor at the optimum itself.
                 factor = None
                 continue
             if not np.isfinite(decrement):
