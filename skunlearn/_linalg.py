@@ -62,12 +62,17 @@ class Design:
     def chunks(self):
         """Yield row slices whose dense ``chunk x n_params`` block fits working memory."""
         # A chunk's dense copies (scaled block, block with intercept) stay within
-        # 1/64 of scikit-learn's working_memory (16 MiB of the default 1 GiB): large
-        # enough for BLAS to run at full speed (thousands of rows), small next to X.
+        # 1/256 of scikit-learn's working_memory (4 MiB of the default 1 GiB): they
+        # stay in cache, which measured faster for the Gram passes than 16 or 64
+        # MiB (Adult: 0.014 s against 0.020 s), and small next to X. Dense chunks
+        # have at least p rows, so that each rank-k update of the p x p Gram
+        # matrix does p^2 k work for its p^2 memory traffic.
         row_bytes = 8 * 2 * max(self.n_params, 1)
+        min_rows = self.n_params
         if sp.issparse(self.X):  # sparse chunks are sized by their non-zeros
             row_bytes = 8 * 3 * max(self.X.nnz / max(self.n_samples, 1), 1.0)
-        n_rows = int(get_config()["working_memory"] * 2**20 / 64 // row_bytes)
+            min_rows = 1
+        n_rows = max(int(get_config()["working_memory"] * 2**20 / 256 // row_bytes), min_rows)
         return gen_batches(self.n_samples, min(max(n_rows, 1), max(self.n_samples, 1)))
 
     def block(self, rows):
