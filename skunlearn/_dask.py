@@ -17,8 +17,6 @@ Nothing here imports dask at module level: :func:`is_dask` recognises a dask
 collection by its protocol, and dask itself is imported only once one is seen.
 """
 
-import uuid
-
 import numpy as np
 
 from ._linalg import Design
@@ -351,10 +349,6 @@ def validate_rows(estimator, X, y, sensitive_features=None, sample_weight=None, 
 
             encode_groups(None, n)  # raises the usual message
         groups = _encode_groups(sensitive_features, n, rows)
-    # Every graph of this fit descends from X: a name of its own keeps a second fit on
-    # the same data from sending the scheduler tasks under keys it still holds with a
-    # differently fused definition (dask's "Detected different run_spec" warning).
-    X = X.map_blocks(np.asarray, name=f"skunlearn-rows-{uuid.uuid4().hex}", dtype=X.dtype)
     # every later pass reads these: keep them on the workers once
     X, y, sample_weight, codes = dask.persist(X, y, sample_weight,
                                               None if groups is None else groups[0])
