@@ -908,7 +908,9 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
     def _frontier(self, points, records, target, utility, sample_weight, evaluation, where,
                   plan, schedule):
         """The ``frontier_`` DataFrame: one row per path point."""
-        m = np.ones_like(points[0].eps) if sample_weight is None else sample_weight
+        # the last point's weights are full precision (earlier ones may be float32:
+        # see correction.PathPoint), and so are the sums over rows taken with them
+        m = np.ones_like(points[-1].eps) if sample_weight is None else sample_weight
         # weight norm and deletions of every point: sums over rows, computed together
         utilities = [utility.value(p.theta, evaluate=False)[0] for p in points]
         sums = compute(m.sum(), *utilities, *[s for p in points for s in (
