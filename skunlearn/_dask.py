@@ -87,11 +87,11 @@ def stack_columns(columns):
 
 
 def _block_gram(Xc, hc, fit_intercept):
-    return Design(Xc, fit_intercept).gram(hc)[None]
+    return Design(Xc, fit_intercept, split=False).gram(hc)[None]
 
 
 def _block_gram_diagonal(Xc, hc, fit_intercept):
-    return Design(Xc, fit_intercept).gram_diagonal(hc)[None]
+    return Design(Xc, fit_intercept, split=False).gram_diagonal(hc)[None]
 
 
 class DaskDesign(Design):

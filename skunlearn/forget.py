@@ -203,7 +203,8 @@ def _rows_gram(design, rows, h):
     out = np.zeros((design.n_params, design.n_params))
     for start in range(0, len(rows), size):
         part = rows[start:start + size]
-        out += Design(design.X[part], design.fit_intercept).gram(h[start:start + size])
+        part_rows = Design(design.X[part], design.fit_intercept, split=False)  # read once
+        out += part_rows.gram(h[start:start + size])
     return out
 
 
