@@ -30,7 +30,7 @@ class Design:
     fit_intercept : bool
         Whether the parameter vector ends with an intercept (a column of ones).
     split : bool, default=True
-        Whether a dense ``X`` whose columns are mostly zeros (one-hot encoded
+        Whether an ``X`` whose columns are mostly zeros (one-hot encoded
         features) may also be held as a dense and a sparse block
         (:class:`SplitColumns`), when its cost model predicts faster passes.
         ``False`` for a design read once (building the split costs a few passes).
@@ -56,7 +56,7 @@ class Design:
         self._recent = []  # (theta bytes, scores) of the last few parameter vectors
         self._squared = None  # sparse X with squared entries, for gram_diagonal
         self._split = (SplitColumns.of(X, self.fit_intercept)
-                       if split and type(X) is np.ndarray else None)
+                       if split and (type(X) is np.ndarray or sp.issparse(X)) else None)
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -144,10 +144,10 @@ class Design:
         (BLAS ``syrk`` on ``sqrt(h) X~``), half the flops of a general product.
         """
         h = np.asarray(h, dtype=float)
-        if sp.issparse(self.X):
-            return self._sparse_gram(h)
         if self._split is not None:
             return self._split.gram(h)
+        if sp.issparse(self.X):
+            return self._sparse_gram(h)
         d, p = self.n_features, self.n_params
         nonnegative = bool(np.all(h >= 0))
         upper = np.zeros((p, p), order="F")
@@ -236,8 +236,16 @@ class Design:
         return (out + out.T) / 2.0
 
 
+def _nbytes(X):
+    """Memory held by the entries of ``X`` (dense or sparse)."""
+    if sp.issparse(X):
+        X = X.tocsr()
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.size * X.itemsize
+
+
 class SplitColumns:
-    """A dense ``X~`` whose columns are mostly zeros, held as a dense block and a CSR block.
+    """An ``X~`` whose columns are mostly zeros, held as a dense block and a CSR block.
 
     One-hot encoded tabular data (Adult: 102 columns, 13.6% non-zero) has a few
     dense columns (the numeric features, frequent categories, the intercept)
@@ -250,7 +258,11 @@ class SplitColumns:
 
     Built by :meth:`of` only when the cost model predicts the passes at most
     half as costly and the copy within half of ``X``'s memory (a column is
-    sparse at most 25% non-zero; a sparse flop counted as 20 BLAS flops).
+    sparse at most 25% non-zero; a sparse flop counted as 20 BLAS flops). A
+    sparse ``X`` with dense columns (scikit-learn's ``OneHotEncoder`` beside
+    scaled numeric columns) is split the same way when that halves the cost
+    of its sparse products, within 1.5 times ``X``'s own memory (a dense
+    entry takes 8 bytes instead of 12, but the intercept column is added).
 
     Examples
     --------
@@ -277,13 +289,19 @@ class SplitColumns:
                                   // (8 * max(len(dense), 1))), 1)
         feature_dense = dense[dense < d]
         self.Xd = np.empty((n, len(dense)))
-        self.Xd[:, : len(feature_dense)] = X[:, feature_dense]
         if fit_intercept:
             self.Xd[:, -1] = 1.0  # the intercept is the last parameter and dense
-        self.Xs = sp.vstack([sp.csr_matrix(np.asarray(X[rows][:, sparse], dtype=float))
-                             for rows in gen_batches(n, self.block_rows)], format="csr")
+        if sp.issparse(X):
+            X = X.tocsc()
+            self.Xd[:, : len(feature_dense)] = X[:, feature_dense].toarray()
+            self.Xs = X[:, sparse].tocsr().astype(float)
+            self.Xs.sum_duplicates()
+        else:
+            self.Xd[:, : len(feature_dense)] = X[:, feature_dense]
+            self.Xs = sp.vstack([sp.csr_matrix(np.asarray(X[rows][:, sparse], dtype=float))
+                                 for rows in gen_batches(n, self.block_rows)], format="csr")
         self.Xs.sort_indices()
-        self._pairs = self._pair_products(X.size * X.itemsize // 4)
+        self._pairs = self._pair_products(_nbytes(X) // 4)
 
     def _pair_products(self, max_bytes):
         """``(M, a, b)`` with ``(M @ h)[k] = sum_i h_i x_ia x_ib`` for the upper-triangle
@@ -312,22 +330,30 @@ class SplitColumns:
 
     @classmethod
     def of(cls, X, fit_intercept):
-        """The split of dense ``X`` if the cost model favours it, else ``None``."""
+        """The split of ``X`` (dense, or sparse with dense columns) if the cost model
+        favours it, else ``None``."""
         n, d = X.shape
         p = d + int(fit_intercept)
         if n < 1000 or d < 8:
             return None
-        nonzero = np.zeros(d, dtype=np.int64)
-        for rows in gen_batches(n, max(2**22 // (8 * d), 1)):
-            nonzero += np.count_nonzero(X[rows], axis=0)
+        if sp.issparse(X):
+            nonzero = np.asarray(X.getnnz(axis=0), dtype=np.int64)
+        else:
+            nonzero = np.zeros(d, dtype=np.int64)
+            for rows in gen_batches(n, max(2**22 // (8 * d), 1)):
+                nonzero += np.count_nonzero(X[rows], axis=0)
         is_sparse = nonzero <= cls._MAX_DENSITY * n
-        if not is_sparse.any():
-            return None
+        if not is_sparse.any() or (sp.issparse(X) and is_sparse.all()):
+            return None  # nothing sparse to gain; or sparse X already is what we would build
         n_dense = int(d - is_sparse.sum() + int(fit_intercept))
         nnz = float(nonzero[is_sparse].sum())
         split_cost = n * n_dense**2 + cls._SPARSE_FLOP_COST * nnz * (n_dense + nnz / n)
-        copy_bytes = 8 * n * n_dense + 12 * nnz
-        if split_cost > 0.25 * n * p**2 or copy_bytes > 0.5 * X.size * X.itemsize:
+        if sp.issparse(X):  # the sparse product's cost, sum_i nnz_i^2 at about nnz^2 / n
+            current = cls._SPARSE_FLOP_COST * X.nnz * (X.nnz / n + 1.0)
+            budget = 1.5 * _nbytes(X)  # a re-encoding of X, about its own size
+        else:
+            current, budget = n * p**2 / 2.0, 0.5 * _nbytes(X)
+        if split_cost > 0.5 * current or 8 * n * n_dense + 12 * nnz > budget:
             return None
         dense = np.flatnonzero(~is_sparse)
         if fit_intercept:

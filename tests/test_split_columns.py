@@ -93,3 +93,20 @@ def test_unlearning_does_not_depend_on_the_storage(monkeypatch):
     np.testing.assert_allclose(fits[0].estimator_.coef_, fits[1].estimator_.coef_,
                                rtol=0, atol=1e-9)
     np.testing.assert_allclose(fits[0].weights_, fits[1].weights_, rtol=0, atol=1e-9)
+
+
+def test_sparse_input_with_dense_columns_is_split_too():
+    import scipy.sparse as sp
+
+    X = one_hot_rows()
+    design = Design(sp.csr_matrix(X), True)
+    assert design._split is not None
+    dense = plain(X, True)
+    h = np.random.default_rng(4).normal(size=len(X))
+    np.testing.assert_allclose(design.gram(h), dense.gram(h), rtol=0, atol=1e-10)
+    theta = np.random.default_rng(5).normal(size=design.n_params)
+    np.testing.assert_allclose(design.matvec(theta), dense.matvec(theta), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(design.rmatvec(h), dense.rmatvec(h), rtol=0, atol=1e-10)
+    # text-like rows (no dense column) keep their own sparse storage
+    text = sp.random(3000, 500, density=0.01, format="csr", random_state=0)
+    assert Design(text, True)._split is None
