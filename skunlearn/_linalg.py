@@ -322,11 +322,15 @@ class SplitColumns:
         first = np.repeat(np.arange(len(columns)), counts)
         second = first + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         d = len(self.sparse)
-        keys, slot = np.unique(columns[first] * d + columns[second], return_inverse=True)
+        keys = columns[first] * d + columns[second]
+        if d * d <= 2**20:  # a slot for every pair (most stay empty): no sort
+            slot, keys = keys, np.arange(d * d)
+        else:
+            keys, slot = np.unique(keys, return_inverse=True)
         rows = np.repeat(np.repeat(np.arange(len(per_row)), per_row), counts)
         M = sp.csr_matrix((values[first] * values[second], (slot.ravel(), rows)),
                           shape=(len(keys), len(per_row)))
-        return M, keys // d, keys % d
+        return M, keys // d, keys % d  # a <= b: the entries sorted within each row
 
     @classmethod
     def of(cls, X, fit_intercept):
@@ -383,8 +387,8 @@ class SplitColumns:
                 sparse_sparse += (block.T @ block.multiply(h[rows, None]).tocsr()).toarray()
         if self._pairs is not None:
             M, a, b = self._pairs
-            sparse_sparse[a, b] = M @ h
-            sparse_sparse[b, a] = sparse_sparse[a, b]
+            sparse_sparse[a, b] = M @ h  # the upper triangle
+            sparse_sparse += np.triu(sparse_sparse, 1).T
         out = np.empty((self.n_params, self.n_params))
         out[np.ix_(self.dense, self.dense)] = (dense_dense + dense_dense.T) / 2.0
         out[np.ix_(self.sparse, self.dense)] = sparse_dense
