@@ -236,6 +236,15 @@ class Design:
         return (out + out.T) / 2.0
 
 
+def _dense_to_csr(block):
+    """A dense block in compressed rows (C order: its non-zeros come row by row)."""
+    block = np.ascontiguousarray(block, dtype=float)
+    width = block.shape[1]
+    flat = np.flatnonzero(block)
+    indptr = np.searchsorted(flat, np.arange(block.shape[0] + 1) * width)
+    return sp.csr_matrix((block.ravel()[flat], flat % width, indptr), shape=block.shape)
+
+
 def _nbytes(X):
     """Memory held by the entries of ``X`` (dense or sparse)."""
     if sp.issparse(X):
@@ -298,7 +307,7 @@ class SplitColumns:
             self.Xs.sum_duplicates()
         else:
             self.Xd[:, : len(feature_dense)] = X[:, feature_dense]
-            self.Xs = sp.vstack([sp.csr_matrix(np.asarray(X[rows][:, sparse], dtype=float))
+            self.Xs = sp.vstack([_dense_to_csr(X[rows][:, sparse])
                                  for rows in gen_batches(n, self.block_rows)], format="csr")
         self.Xs.sort_indices()
         self._pairs = self._pair_products(_nbytes(X) // 4)
