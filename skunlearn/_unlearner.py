@@ -27,6 +27,7 @@ from ._wrapper import (
     warn_polish,
 )
 from ._dask import as_vector, compute, is_dask, validate_rows
+from ._linalg import small_problem_threads
 from .correction import (
     UPDATES,
     WEIGHTINGS,
@@ -736,6 +737,13 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         parts = Composite.of(self.original_estimator_)
         original, X = parts.final, parts.features(X)
         model = adapter.build(original, X, y, sample_weight)
+        with small_problem_threads(model.design):
+            return self._correct_model(model, parts, original, X, y, groups, sample_weight,
+                                       eval_set, adapter, objective, plan)
+
+    def _correct_model(self, model, parts, original, X, y, groups, sample_weight, eval_set,
+                       adapter, objective, plan):
+        """Polish, correct and evaluate the built ``model`` (the rest of :meth:`_unlearn`)."""
         if model.n_outputs > 1 and self.solver == "cg":
             raise ValueError(
                 f"solver='cg' is not available for a model with several outputs (a "
