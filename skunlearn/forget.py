@@ -393,6 +393,13 @@ class Forgetter(WrappedModelMixin, BaseEstimator):
                 "hidden layers learned from the rows too, and forgetting would reach only "
                 "its output layer."
             )
+        if not adapter.fit_takes_sample_weight:
+            raise ValueError(
+                f"Forgetter does not take {type(_unwrap(self.estimator)).__name__} from "
+                f"{type(_unwrap(self.estimator)).__module__.split('.')[0]}: its fit takes no "
+                "sample weights (and dask-ml's normalises the columns on the rows it is "
+                "given), so a fit without some rows is not the reweighted objective "
+                "Forgetter follows.")
         adapter.check_params(_unwrap(self.estimator))
         return adapter
 
