@@ -288,7 +288,11 @@ def _assert_same(ref, got, atol=1e-8):
     np.testing.assert_allclose(got.weights_.compute(), ref.weights_, rtol=0, atol=atol)
 
 
-@pytest.mark.parametrize("params", [{"n_steps": 1}, {"weighting": "soft", "update": "newton"}])
+@pytest.mark.parametrize("params", [
+    # the default path (~11 s; in the fast suite through the unfitted estimator's test)
+    pytest.param({"n_steps": 1}, marks=pytest.mark.slow),
+    {"weighting": "soft", "update": "newton"},
+])
 def test_logistic_on_dask_rows_matches_numpy(client, params):
     X, y, A = _group_data(N)
     est = FrozenEstimator(_fit("LogisticRegression", X, y, C=0.2))
