@@ -64,7 +64,13 @@ import numpy as np
 from .._dask import as_vector, compute, is_dask
 from .._linalg import Design
 from ..losses import HalfTweedieLoss, LogisticLoss, SquaredLoss
-from ._adapter import ModelAdapter, _unwrap, register_adapter, set_linear_parameters
+from ._adapter import (
+    ModelAdapter,
+    _unwrap,
+    register_adapter,
+    regression_target,
+    set_linear_parameters,
+)
 from ._base import LinearModel
 
 # The module defining dask-ml's estimators, and dask-glm's family of each.
@@ -361,9 +367,12 @@ class DaskMLRegressionAdapter(_DaskGLMAdapter):
     >>> X = np.random.default_rng(0).normal(size=(100, 2))
     >>> y = X @ [1.0, -1.0] + 0.5
     >>> est = linear_model.LinearRegression(solver="newton").fit(X, y)
-    >>> model = adapter_for(est).build(est, X, y, None)
-    >>> np.round(adapter_for(est).parameters(est), 6)
+    >>> adapter = adapter_for(est)
+    >>> theta = adapter.parameters(est)
+    >>> np.round(theta, 6)
     array([ 1. , -1. ,  0.5])
+    >>> bool(np.linalg.norm(adapter.build(est, X, y, None).gradient(theta)) < 1e-8)
+    True
     """
 
     estimator_names = ("dask_ml LinearRegression", "dask_ml PoissonRegression")
@@ -378,9 +387,7 @@ class DaskMLRegressionAdapter(_DaskGLMAdapter):
     def check_target(cls, estimator, y):
         """Raise for targets other than numbers, and negative counts for Poisson."""
         est = _unwrap(estimator)
-        y = _numeric(y, est)
-        if y.ndim != 1:
-            raise ValueError(f"{_name(est)} fits one target; y has shape {y.shape}.")
+        y = regression_target(_numeric(y, est))
         if type(est).__name__ == "PoissonRegression" and compute((y < 0).any()):
             raise ValueError(f"{_name(est)} needs non-negative targets; y has minimum "
                              f"{float(compute(y.min())):g}.")
