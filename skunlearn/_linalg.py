@@ -672,6 +672,40 @@ class OutputRowGradients:
         return self.design.masked_gram(self._outer(), mask)
 
 
+def penalty_product(penalty, theta):
+    """``P @ theta`` for ``P`` given by its diagonal (shape (p,)) or in full (shape (p, p)).
+
+    Models keep a diagonal penalty as a vector (most estimators penalise each
+    coefficient on its own); a full symmetric PSD matrix arises when the
+    estimator penalised a linear transform of the parameters (dask-glm's
+    normalised coordinates). ``theta`` has shape (p,) or (p, k).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skunlearn._linalg import penalty_product
+    >>> penalty_product(np.array([1.0, 0.0]), np.array([2.0, 3.0]))
+    array([2., 0.])
+    >>> penalty_product(np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([2.0, 3.0]))
+    array([5., 5.])
+    """
+    penalty = np.asarray(penalty, dtype=float)
+    theta = np.asarray(theta, dtype=float)
+    if penalty.ndim == 2:
+        return penalty @ theta
+    return penalty * theta if theta.ndim == 1 else penalty[:, None] * theta
+
+
+def add_penalty(H, penalty):
+    """Add ``P`` (its diagonal, or the full matrix) to the ``p x p`` array ``H`` in place; returns ``H``."""
+    penalty = np.asarray(penalty, dtype=float)
+    if penalty.ndim == 2:
+        H += penalty
+    else:
+        H[np.diag_indices_from(H)] += penalty
+    return H
+
+
 class SymmetricSolver:
     """Solve ``H x = b`` for a symmetric positive (semi-)definite ``H``.
 
@@ -750,6 +784,7 @@ class CGSolver:
     h : ndarray of shape (n_samples,)
         Non-negative per-row curvature.
     penalty : ndarray of shape (n_params,)
+        Diagonal of the penalty (a full matrix is refused).
     rtol : float, default=1e-9
         Each column stops when its residual is below ``rtol`` times its
         right-hand side's norm (``solve`` can ask for less).
@@ -774,6 +809,14 @@ class CGSolver:
         self.design = design
         self.h = np.asarray(h, dtype=float)
         self.penalty = np.asarray(penalty, dtype=float)
+        if self.penalty.ndim != 1:
+            # the centred Jacobi preconditioner below reads a diagonal penalty
+            raise ValueError(
+                "solver='cg' (conjugate gradients) takes a diagonal penalty; this model "
+                "penalises a linear transform of its parameters (a full p x p penalty, "
+                "e.g. a dask-ml model fitted with normalize=True and an intercept). Use "
+                "solver='direct'."
+            )
         self.rtol = rtol
         self.max_iter = min(design.n_params, 2000) if max_iter is None else max_iter
         diag = design.gram_diagonal(self.h) + self.penalty

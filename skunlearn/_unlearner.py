@@ -57,7 +57,8 @@ from .updates import refit_update
 # than conjugate gradients on products with X: solver="auto" goes Hessian-free.
 _DIRECT_MAX_PARAMS = 2000
 # Families whose adapters keep dask rows distributed (tested on a LocalCluster).
-_DASK_ADAPTERS = ("LogisticRegressionAdapter", "LeastSquaresAdapter")
+_DASK_ADAPTERS = ("LogisticRegressionAdapter", "LeastSquaresAdapter", "DaskMLLogisticAdapter",
+                  "DaskMLRegressionAdapter")
 
 
 def _is_2d(X):
@@ -194,7 +195,10 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         link), ``SGDClassifier`` (log-loss) or ``SGDRegressor`` (squared error),
         a binary ``RidgeClassifier``, or the output layer of a binary
         ``MLPClassifier`` or single-output ``MLPRegressor`` (last-layer
-        influences); see :func:`skunlearn.supported_estimators` and
+        influences), or dask-ml's ``LogisticRegression`` (0/1 labels),
+        ``LinearRegression`` or ``PoissonRegression`` (l2 penalty or none, no
+        ``sample_weight``; fitted on dask rows where they are);
+        see :func:`skunlearn.supported_estimators` and
         :mod:`skunlearn.models`. Or a :class:`~sklearn.pipeline.Pipeline` whose
         last step is one of these: the other steps are a fixed transform,
         applied once to the training (and ``eval_set``) rows, and the last step
@@ -487,6 +491,12 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {self.weighting!r}.")
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {self.update!r}.")
+        if self.update == "refit" and not adapter.fit_takes_sample_weight:
+            raise ValueError(
+                f"update='refit' refits {type(final_step(self.estimator)).__name__} with "
+                "sample weights, which its fit does not take; use update='path' (the "
+                "default: exact reweighted optima of its training objective) or "
+                "update='newton'.")
         plan = _Plan.resolve(self.strength, self.difference_bound, members)
         if not isinstance(self.n_steps, numbers.Integral) or self.n_steps < 1:
             raise ValueError(f"n_steps must be a positive integer, got {self.n_steps!r}.")
@@ -543,7 +553,7 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         elif adapter.__name__ not in _DASK_ADAPTERS:
             unsupported.append(
                 f"{type(_unwrap(self.estimator)).__name__} (dask input is supported for "
-                "LogisticRegression, Ridge and LinearRegression)")
+                "LogisticRegression, Ridge, LinearRegression and dask-ml's linear models)")
         elif np.ndim(getattr(_unwrap(self.estimator), "coef_", 0)) == 2 and len(
                 _unwrap(self.estimator).coef_) > 1:
             unsupported.append(
@@ -576,6 +586,11 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         return f" for {type(final_step(self.estimator)).__name__}"
 
     def _validate_training(self, X, y, sensitive_features, sample_weight, adapter, objective, reset):
+        if sample_weight is not None and not adapter.fit_takes_sample_weight:
+            raise ValueError(
+                f"{type(final_step(self.estimator)).__name__}'s fit takes no sample_weight, "
+                "so its training objective weighs every row alike: fit without "
+                "sample_weight.")
         if is_dask(X):
             return validate_rows(
                 self, X, y, sensitive_features, sample_weight,
@@ -663,7 +678,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix, dask array or DataFrame} of shape (n_samples, n_features)
             Training data. Dask data stays on its cluster and needs a
-            FrozenEstimator (user guide, section 9).
+            FrozenEstimator, or a dask-ml estimator, which an unfitted one
+            fits on the dask rows (user guide, section 9).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets: class labels for a classifier (two, or more for a
             multinomial ``LogisticRegression``), several columns for ``Ridge``
@@ -691,7 +707,7 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
         self._index = X.index if isinstance(X, pd.DataFrame) else None
         if is_frozen(self.estimator):
             original = frozen_model(self)
-        elif is_dask(Xv):
+        elif is_dask(Xv) and not adapter.fits_dask_rows:
             raise TypeError(
                 f"{type(_unwrap(self.estimator)).__name__} cannot be fitted on dask data "
                 "without loading it into memory. Fit it on the data in memory (or on a "
@@ -699,6 +715,8 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                 "polishes it to the exact optimum on all the dask rows."
             )
         else:
+            adapter.check_target(final_step(self.estimator), yv)  # before a long fit
+            # dask rows reach only an estimator that fits them where they are (dask-ml)
             original = clone(self.estimator).fit(Xv, yv, **fit_params(self.estimator, sw))
         self.original_estimator_ = original
         return self._unlearn(Xv, yv, groups, sw, eval_set, adapter, objective, plan)
@@ -749,8 +767,15 @@ class SoftUnlearner(WrappedModelMixin, BaseEstimator):
                 f"solver='cg' is not available for a model with several outputs (a "
                 f"multinomial or multi-target {type(original).__name__}); use "
                 "solver='direct' (solver='auto' does).")
-        # several outputs: always the direct solver (Hessian-free products are single-output)
-        model.hessian_free = model.n_outputs == 1 and self._hessian_free(model.n_params)
+        if model.penalty.ndim == 2 and self.solver == "cg":
+            raise ValueError(
+                f"solver='cg' needs a diagonal penalty; {type(original).__name__} penalises "
+                "a linear transform of its parameters (dask-glm's normalised coordinates), "
+                "a full p x p penalty: use solver='direct' (solver='auto' does).")
+        # several outputs or a full penalty: always the direct solver (Hessian-free
+        # products are single-output, its preconditioner takes a diagonal penalty)
+        model.hessian_free = (model.n_outputs == 1 and model.penalty.ndim == 1
+                              and self._hessian_free(model.n_params))
         # step 0 of the frontier is the user's model exactly; the path starts from
         # its polished parameters (the optimum influence functions need)
         theta_original = adapter.parameters(original)

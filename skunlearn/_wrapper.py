@@ -12,7 +12,7 @@ from copy import deepcopy
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.utils import get_tags
+from sklearn.utils import ClassifierTags, RegressorTags, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
@@ -133,7 +133,9 @@ class WrappedModelMixin:
     def classes_(self):
         """Class labels of a classifier (an AttributeError for a regressor)."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.classes_
+        if not final_adapter(self.estimator).is_classifier:
+            return self.estimator_.classes_  # a regressor's AttributeError
+        return final_adapter(self.estimator).classes(self.estimator_)
 
     def _inner_input(self, X):
         """Validate X against the fitted feature count/names, then hand it on."""
@@ -156,7 +158,8 @@ class WrappedModelMixin:
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         X = self._inner_input(X)
-        return self.estimator_.predict(X)
+        # as labels of classes_ (dask-ml's LogisticRegression predicts booleans)
+        return final_adapter(self.estimator).labels(self.estimator_, self.estimator_.predict(X))
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -195,6 +198,8 @@ class WrappedModelMixin:
         score : float
         """
         X = self._inner_input(X)
+        if sample_weight is None:  # dask-ml's score takes no sample_weight
+            return self.estimator_.score(X, y)
         return self.estimator_.score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
@@ -211,6 +216,17 @@ class WrappedModelMixin:
                 adapter = final_adapter(self.estimator)
             except TypeError:  # unsupported: fit says so
                 pass
+        if tags.estimator_type is None:  # dask-ml's models are plain BaseEstimators
+            try:
+                adapter = adapter or final_adapter(self.estimator)
+            except TypeError:  # unsupported: fit says so
+                pass
+            if adapter is not None:
+                tags.estimator_type = "classifier" if adapter.is_classifier else "regressor"
+                if adapter.is_classifier:
+                    tags.classifier_tags = ClassifierTags()
+                else:
+                    tags.regressor_tags = RegressorTags()
         if tags.classifier_tags is not None:
             tags.classifier_tags.multi_class = getattr(adapter, "multiclass", False)
             tags.classifier_tags.multi_label = False  # RidgeClassifier, MLPClassifier say True

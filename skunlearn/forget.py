@@ -91,7 +91,7 @@ from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._dask import is_dask
-from ._linalg import Design, SymmetricSolver
+from ._linalg import Design, SymmetricSolver, add_penalty
 from ._unlearner import _DIRECT_MAX_PARAMS
 from ._warnings import warn
 from ._wrapper import (
@@ -228,9 +228,7 @@ class _Anchor:
 
     def hessian(self, model):
         """``hat H``: the data part plus the penalty."""
-        H = self.data.copy()
-        H[np.diag_indices_from(H)] += model.penalty
-        return H
+        return add_penalty(self.data.copy(), model.penalty)
 
     def downdated(self, model, rows):
         """The anchor of objective ``model``, from which ``rows`` were just removed, or None."""
@@ -396,6 +394,13 @@ class Forgetter(WrappedModelMixin, BaseEstimator):
                 "hidden layers learned from the rows too, and forgetting would reach only "
                 "its output layer."
             )
+        if not adapter.fit_takes_sample_weight:
+            raise ValueError(
+                f"Forgetter does not take {type(_unwrap(self.estimator)).__name__} from "
+                f"{type(_unwrap(self.estimator)).__module__.split('.')[0]}: its fit takes no "
+                "sample weights (and dask-ml's normalises the columns on the rows it is "
+                "given), so a fit without some rows is not the reweighted objective "
+                "Forgetter follows.")
         adapter.check_params(_unwrap(self.estimator))
         return adapter
 

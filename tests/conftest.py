@@ -41,3 +41,30 @@ def adult_arrays():
     )
     pre = make_preprocessor(X).fit(Xtr)
     return pre.transform(Xtr), pre.transform(Xte), ytr, yte, Atr, Ate
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A dask.distributed client of a LocalCluster with two worker processes.
+
+    ``client.graph_counter.count`` counts the graphs submitted to its scheduler
+    (computes and persists).
+    """
+    distributed = pytest.importorskip("distributed")
+
+    class GraphCounter(distributed.diagnostics.plugin.SchedulerPlugin):
+        name = "skunlearn-graph-counter"
+
+        def __init__(self):
+            self.count = 0
+
+        def update_graph(self, scheduler, **kwargs):
+            self.count += 1
+
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
+    ) as cluster, distributed.Client(cluster) as client:
+        counter = GraphCounter()
+        cluster.scheduler.add_plugin(counter, name=counter.name)
+        client.graph_counter = counter
+        yield client

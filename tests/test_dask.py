@@ -14,32 +14,9 @@ from tests.conftest import make_group_data
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 N, CHUNK = 1000, 500  # one block per worker: the scheduler costs per task
-
-
-class GraphCounter(distributed.diagnostics.plugin.SchedulerPlugin):
-    """Counts the graphs the client submits (computes and persists)."""
-
-    name = "skunlearn-graph-counter"
-
-    def __init__(self):
-        self.count = 0
-
-    def update_graph(self, scheduler, **kwargs):
-        self.count += 1
-
-
-@pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
-    ) as cluster, distributed.Client(cluster) as client:
-        counter = GraphCounter()
-        cluster.scheduler.add_plugin(counter, name=counter.name)
-        client.graph_counter = counter
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,11 @@ from .glm import GLMAdapter
 from .sgd import SGDClassifierAdapter, SGDRegressorAdapter
 from .ridge_classifier import RidgeClassifierAdapter
 from .mlp import MLPClassifierAdapter, MLPRegressorAdapter
+from .daskml import DaskMLLogisticAdapter, DaskMLRegressionAdapter
 
 __all__ = [
+    "DaskMLLogisticAdapter",
+    "DaskMLRegressionAdapter",
     "GLMAdapter",
     "LeastSquaresAdapter",
     "LinearModel",

@@ -55,7 +55,10 @@ def supported_estimators():
      'SGDRegressor',
      'RidgeClassifier',
      'MLPClassifier',
-     'MLPRegressor']
+     'MLPRegressor',
+     'dask_ml LogisticRegression',
+     'dask_ml LinearRegression',
+     'dask_ml PoissonRegression']
     """
     return [name for adapter in _ADAPTERS for name in adapter.estimator_names]
 
@@ -81,7 +84,7 @@ def adapter_for(estimator):
     >>> adapter_for(DecisionTreeClassifier())
     Traceback (most recent call last):
     ...
-    TypeError: DecisionTreeClassifier is not supported by skunlearn; supported estimators are LogisticRegression, Ridge, LinearRegression, LogisticRegressionCV, RidgeCV, PoissonRegressor, GammaRegressor, TweedieRegressor, SGDClassifier, SGDRegressor, RidgeClassifier, MLPClassifier, MLPRegressor (also inside a FrozenEstimator).
+    TypeError: DecisionTreeClassifier is not supported by skunlearn; supported estimators are LogisticRegression, Ridge, LinearRegression, LogisticRegressionCV, RidgeCV, PoissonRegressor, GammaRegressor, TweedieRegressor, SGDClassifier, SGDRegressor, RidgeClassifier, MLPClassifier, MLPRegressor, dask_ml LogisticRegression, dask_ml LinearRegression, dask_ml PoissonRegression (also inside a FrozenEstimator).
     """
     base = _unwrap(estimator)
     mro = type(base).__mro__
@@ -123,6 +126,11 @@ class ModelAdapter:
     # whether the family supports more than two classes (multinomial) or a 2-D y
     multiclass = False
     multi_target = False
+    # whether the estimator's fit takes sample_weight (the refit update needs it)
+    fit_takes_sample_weight = True
+    # whether an unfitted estimator fits on dask rows itself (dask-ml), without
+    # loading them into memory
+    fits_dask_rows = False
 
     @classmethod
     def estimator_types(cls):
@@ -137,6 +145,21 @@ class ModelAdapter:
     def build(cls, estimator, X, y, sample_weight):
         """Return the :class:`LinearModel` of ``estimator``'s training objective on (X, y)."""
         raise NotImplementedError
+
+    @classmethod
+    def check_target(cls, estimator, y):
+        """Raise ``ValueError`` for targets the estimator cannot fit, before it is fitted."""
+        return y
+
+    @classmethod
+    def classes(cls, estimator):
+        """The class labels of a fitted classifier (its ``classes_``)."""
+        return estimator.classes_
+
+    @classmethod
+    def labels(cls, estimator, predicted):
+        """The estimator's ``predict`` output as labels of :meth:`classes` (unchanged here)."""
+        return predicted
 
     @classmethod
     def features(cls, estimator, X):

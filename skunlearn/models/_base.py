@@ -9,7 +9,8 @@ training rows and the penalty that the estimator really minimised,
 
 with ``theta = [w, b]``, ``s_i`` the sample weights (times class weights), ``c``
 the loss scale (``C`` of LogisticRegression, 1 for least squares) and ``P`` a
-diagonal penalty (``1/C``-free: the penalty of ``C * sum loss + 0.5 ||w||^2``).
+symmetric positive semi-definite penalty (``1/C``-free: the penalty of
+``C * sum loss + 0.5 ||w||^2``), diagonal for every estimator but dask-ml's.
 Any positive rescaling of ``L`` leaves the minimiser and every influence
 unchanged, so ``L`` need not match scikit-learn's internal normalisation (which
 divides by the sum of the sample weights), only its minimiser.
@@ -29,7 +30,7 @@ import warnings
 import numpy as np
 
 from .._dask import as_vector, compute, is_dask, make_design, persist
-from .._linalg import CGSolver, RowGradients, SymmetricSolver
+from .._linalg import CGSolver, RowGradients, SymmetricSolver, add_penalty, penalty_product
 
 
 class LinearModel:
@@ -47,8 +48,12 @@ class LinearModel:
         Per-row loss of the linear score.
     loss_scale : float
         The constant ``c`` in front of the summed loss.
-    penalty : ndarray of shape (n_params,)
-        Diagonal of ``P``; zero where a parameter is not penalised.
+    penalty : ndarray of shape (n_params,) or (n_params, n_params)
+        Diagonal of ``P`` (zero where a parameter is not penalised), or ``P``
+        itself, symmetric positive semi-definite, when the estimator penalised
+        a linear transform of the parameters (dask-ml's normalised
+        coordinates: :mod:`skunlearn.models.daskml`). ``solver="cg"`` needs
+        the diagonal form.
     fit_intercept : bool
         Whether the last parameter is an intercept.
 
@@ -131,7 +136,9 @@ class LinearModel:
             # pass: the gradient comes along, for the line search that accepts theta.
             data, grad = compute(data, self.design.rmatvec_lazy(self.row_scales(theta, weights)))
             self._gradient_cache = (np.asarray(theta, dtype=float).tobytes(), weights, grad)
-        return float(self.loss_scale * data) + 0.5 * np.dot(self.penalty, theta**2)
+        theta = np.asarray(theta, dtype=float)
+        return float(self.loss_scale * data) + 0.5 * float(
+            theta @ penalty_product(self.penalty, theta))
 
     def row_scales(self, theta, weights=None):
         """``r_i`` with per-row gradient ``g_i = r_i x~_i`` (``r = c s l'(z)``)."""
@@ -156,8 +163,9 @@ class LinearModel:
         cached = self._gradient_cache
         if (cached is not None and cached[1] is weights
                 and cached[0] == np.asarray(theta, dtype=float).tobytes()):
-            return cached[2] + self.penalty * theta
-        return self.design.rmatvec(self.row_scales(theta, weights)) + self.penalty * theta
+            return cached[2] + penalty_product(self.penalty, theta)
+        return (self.design.rmatvec(self.row_scales(theta, weights))
+                + penalty_product(self.penalty, theta))
 
     # Whether Hessians are used through products only (conjugate gradients), for
     # sparse or high-dimensional X; set by the estimator from its ``solver``.
@@ -170,9 +178,7 @@ class LinearModel:
 
     def hessian(self, theta, weights=None):
         """``H = c X~^T diag(s l''(z)) X~ + P``, summed over row chunks."""
-        H = self.design.gram(self.curvature(theta, weights))
-        H[np.diag_indices_from(H)] += self.penalty
-        return H
+        return add_penalty(self.design.gram(self.curvature(theta, weights)), self.penalty)
 
     def hessian_solver(self, theta, weights=None):
         """A solver of ``H(theta) x = b``: a factor of ``H``, or CG on its products if ``hessian_free``."""

@@ -87,7 +87,7 @@ def final_adapter(estimator):
     >>> final_adapter(make_pipeline(StandardScaler(), DecisionTreeClassifier()))
     Traceback (most recent call last):
     ...
-    TypeError: The last step of the pipeline, DecisionTreeClassifier, is not supported by skunlearn: SoftUnlearner corrects the last step, which must be one of LogisticRegression, Ridge, LinearRegression, LogisticRegressionCV, RidgeCV, PoissonRegressor, GammaRegressor, TweedieRegressor, SGDClassifier, SGDRegressor, RidgeClassifier, MLPClassifier, MLPRegressor.
+    TypeError: The last step of the pipeline, DecisionTreeClassifier, is not supported by skunlearn: SoftUnlearner corrects the last step, which must be one of LogisticRegression, Ridge, LinearRegression, LogisticRegressionCV, RidgeCV, PoissonRegressor, GammaRegressor, TweedieRegressor, SGDClassifier, SGDRegressor, RidgeClassifier, MLPClassifier, MLPRegressor, dask_ml LogisticRegression, dask_ml LinearRegression, dask_ml PoissonRegression.
     """
     final = final_step(estimator)
     try:
