@@ -342,8 +342,9 @@ class SplitColumns:
 
     def _pair_products(self, max_bytes):
         """``(M, a, b)`` with ``(M @ h)[k] = sum_i h_i x_ia x_ib`` for the upper-triangle
-        pairs ``(a[k], b[k])`` of sparse columns that share a row, or ``None`` if ``M``
-        would take over ``max_bytes``.
+        pairs ``(a[k], b[k])`` of sparse columns that share a row (``a = b = None``:
+        every pair in row-major order), or ``None`` if ``M`` would take over
+        ``max_bytes``.
 
         The pattern of ``X_s^T diag(h) X_s`` does not change with ``h``: one
         sparse matrix-vector product (``sum_i m_i (m_i + 1) / 2`` terms for
@@ -360,11 +361,12 @@ class SplitColumns:
         second = first + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         d = len(self.sparse)
         keys = columns[first] * d + columns[second]
-        if d * d <= 2**20:  # a slot for every pair (most stay empty): no sort
-            slot, keys = keys, np.arange(d * d)
-        else:
-            keys, slot = np.unique(keys, return_inverse=True)
         rows = np.repeat(np.repeat(np.arange(len(per_row)), per_row), counts)
+        if d * d <= 2**20:  # a slot for every pair (most stay empty): no sort
+            M = sp.csr_matrix((values[first] * values[second], (keys, rows)),
+                              shape=(d * d, len(per_row)))
+            return M, None, None  # M @ h is the d x d upper triangle, row by row
+        keys, slot = np.unique(keys, return_inverse=True)
         M = sp.csr_matrix((values[first] * values[second], (slot.ravel(), rows)),
                           shape=(len(keys), len(per_row)))
         return M, keys // d, keys % d  # a <= b: the entries sorted within each row
@@ -424,8 +426,11 @@ class SplitColumns:
                 sparse_sparse += (block.T @ block.multiply(h[rows, None]).tocsr()).toarray()
         if self._pairs is not None:
             M, a, b = self._pairs
-            sparse_sparse[a, b] = M @ h  # the upper triangle
-            sparse_sparse += np.triu(sparse_sparse, 1).T
+            if a is None:
+                sparse_sparse = (M @ h).reshape(d, d)  # the upper triangle
+            else:
+                sparse_sparse[a, b] = M @ h
+            sparse_sparse = sparse_sparse + np.triu(sparse_sparse, 1).T
         out = np.empty((self.n_params, self.n_params))
         out[np.ix_(self.dense, self.dense)] = (dense_dense + dense_dense.T) / 2.0
         out[np.ix_(self.sparse, self.dense)] = sparse_dense

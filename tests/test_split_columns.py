@@ -110,3 +110,14 @@ def test_sparse_input_with_dense_columns_is_split_too():
     # text-like rows (no dense column) keep their own sparse storage
     text = sp.random(3000, 500, density=0.01, format="csr", random_state=0)
     assert Design(text, True)._split is None
+
+
+def test_many_sparse_columns_index_their_pairs(monkeypatch):
+    # over 1024 sparse columns: the pairs that occur are indexed (a sort), not every slot
+    rng = np.random.default_rng(6)
+    X = np.hstack([rng.normal(size=(6000, 3)), np.eye(1100)[rng.integers(0, 1100, 6000)],
+                   np.eye(4)[rng.integers(0, 4, 6000)]])
+    design = Design(X, True)
+    assert design._split is not None and design._split._pairs[1] is not None
+    h = rng.normal(size=len(X))
+    np.testing.assert_allclose(design.gram(h), plain(X, True).gram(h), rtol=0, atol=1e-10)
