@@ -119,6 +119,8 @@ def test_no_graph_derives_a_key_differently(client, data, monkeypatch, params, w
     two graphs' keys are held (futures of their own) until the next graph is
     sent, so the race is always lost.
     """
+    import distributed  # local: on main the module binds no name for it
+
     held = collections.deque(maxlen=2)
     submit = distributed.Client._graph_to_futures
 
