@@ -23,8 +23,9 @@ memory, the largest coefficient difference between the two; writes
 ``python benchmarks/scale.py --dask`` runs the same unlearning on a dask array
 (row chunks of ``n / 8``) on a ``LocalCluster`` of 2 worker processes (1 thread
 each) and in memory on the same rows: wall times, the largest coefficient
-difference, and the graphs sent to the scheduler (computes, which wait for
-their result, and persists, which do not); writes ``results/scale_dask.md``.
+difference, the graphs sent to the scheduler (computes, which wait for
+their result, and persists, which do not) and the scheduler's "Detected different
+`run_spec`" warnings during the fit; writes ``results/scale_dask.md``.
 
 ``python benchmarks/scale.py --dask-ml`` fits dask-ml's ``LogisticRegression``
 (its default solver, admm) on the same dask rows and unlearns it there
@@ -33,6 +34,7 @@ same unlearning in memory; writes ``results/scale_dask_ml.md``.
 """
 
 import argparse
+import logging
 import resource
 import time
 import tracemalloc
@@ -127,7 +129,16 @@ def dask_rows(sizes, report):
         def update_graph(self, scheduler, **kwargs):
             self.count += 1
 
-    counter = GraphCounter()
+    class RunSpecWarnings(logging.Handler):
+        """Counts the scheduler's warnings that a key came with other dependencies."""
+
+        count = 0
+
+        def emit(self, record):
+            self.count += "Detected different `run_spec`" in record.getMessage()
+
+    counter, run_spec = GraphCounter(), RunSpecWarnings()
+    logging.getLogger("distributed.scheduler").addHandler(run_spec)
     persists = [0]
     persist = dask.persist
 
@@ -155,7 +166,7 @@ def dask_rows(sizes, report):
                 start = time.perf_counter()
                 in_memory = run(X)
                 numpy_s = time.perf_counter() - start
-                graphs, persisted = counter.count, persists[0]
+                graphs, persisted, warned = counter.count, persists[0], run_spec.count
                 start = time.perf_counter()
                 distributed_fit = run(Xd)
                 dask_s = time.perf_counter() - start
@@ -164,12 +175,14 @@ def dask_rows(sizes, report):
                     "n": n, "d": d, "X MB": X.nbytes / 2**20, "unlearning": name,
                     "numpy s": numpy_s, "dask s": dask_s, "dask / numpy": dask_s / numpy_s,
                     "computes": graphs - persisted, "persists": persisted,
+                    "run_spec warnings": run_spec.count - warned,
                     "max abs coef diff": float(np.max(np.abs(
                         distributed_fit.coef_ - in_memory.coef_))),
                 })
                 report(pd.DataFrame(rows))
             del X, Xd
     dask.persist = persist
+    logging.getLogger("distributed.scheduler").removeHandler(run_spec)
 
 
 def dask_ml_rows(sizes, report):
@@ -267,7 +280,9 @@ def main():
                 "the same 2-core machine (the rows are sent to the workers inside the "
                 "timed fit). 'default' is curvature-aware weights on the path (10 "
                 "points). 'computes' are graphs the driver waited for, 'persists' "
-                "graphs it did not wait for.",
+                "graphs it did not wait for, 'run_spec warnings' the scheduler's "
+                "\"Detected different `run_spec` for key\" warnings logged during "
+                "the dask fit.",
                 "",
                 markdown_table(table, floatfmt="{:.3g}"),
             ]))

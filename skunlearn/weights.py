@@ -121,10 +121,10 @@ def _solve_psd(M, b):
     return np.linalg.lstsq(M, b, rcond=None)[0]
 
 
-def _min_norm(A, b, names):
+def _min_norm(A, b, names, M):
     """``A (A^T A)^+ b``: the minimum-norm weights meeting ``A^T eps = b`` (least
-    squares, with a warning naming the rows, if the requests contradict each other)."""
-    M = compute(A.T @ A)
+    squares, with a warning naming the rows, if the requests contradict each other);
+    ``M = A^T A``."""
     return persist(A @ _solve_psd(M, _compromise(M, b, names)))
 
 
@@ -134,8 +134,9 @@ def _kappa(s, lo, hi):
     return c * s - 0.5 * c**2
 
 
-def _bounded(A, b, lo, hi, names, max_iter=200):
-    """Solve ``min 0.5||eps||^2  s.t.  A^T eps = b, lo <= eps <= hi`` through its dual.
+def _bounded(A, b, lo, hi, names, M, max_iter=200):
+    """Solve ``min 0.5||eps||^2  s.t.  A^T eps = b, lo <= eps <= hi`` through its dual
+    (``M = A^T A``).
 
     The dual of this problem is ``max_mu  b^T mu - sum_i kappa(a_i^T mu)`` with
     ``kappa' = clip``; its optimum gives ``eps = clip(A mu, lo, hi)``. The dual is
@@ -144,7 +145,6 @@ def _bounded(A, b, lo, hi, names, max_iter=200):
     requests of dependent rows are first reduced to their least-squares
     compromise (:func:`_compromise`).
     """
-    M = compute(A.T @ A)
     b = _compromise(M, b, names)
     scale = max(np.trace(M), 1e-300)
     mu = np.linalg.lstsq(M, b, rcond=None)[0]
@@ -227,18 +227,23 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
     array([-1., 0.])
     """
     root = _metric_root(influence)
-    f = _to_unit(as_vector(influence.f), root)
     goal = np.asarray(goal, dtype=float)
-    A, b = f, goal
+    k, b = len(goal), goal
+    A = _to_unit(as_vector(influence.f), root)
     if hold_utility:
-        u = _to_unit(as_vector(influence.u), root)
-        # f^T f (k x k), f^T u and u^T u hold all the geometry needed: one pass
-        ff, fu, uu = compute(f.T @ f, f.T @ u, u @ u)
-    if hold_utility and np.any(ff):
+        A = stack_columns([A, _to_unit(as_vector(influence.u), root)])
+    # Dask rows: every graph below reads the blocks of one persisted A. Derived
+    # lazily in each, the same keys would be fused differently in consecutive
+    # graphs, which distributed reports as a "different run_spec" for the key.
+    A = persist(A)
+    # f^T f (k x k), f^T u and u^T u hold all the geometry needed: one pass
+    M = compute(A.T @ A)
+    if hold_utility and np.any(M[:k, :k]):
+        ff, fu, uu = M[:k, :k], M[:k, k], M[k, k]
         # squared distance of u from the span of f, relative to |u|^2
         sin2 = max(uu - fu @ np.linalg.lstsq(ff, fu, rcond=None)[0], 0.0) / max(uu, 1e-300)
         if sin2 > _UTILITY_SIN2:
-            A, b = stack_columns([f, u]), np.append(goal, 0.0)
+            b = np.append(goal, 0.0)
         else:
             warnings.warn(
                 "The utility influences are nearly parallel to the target influences "
@@ -248,15 +253,17 @@ def soft_weights(influence, goal, bounds=None, hold_utility=True):
                 RuntimeWarning,
                 stacklevel=2,
             )
+    if len(b) < M.shape[0]:  # the target rows alone (a slice of the persisted A)
+        A, M = A[:, :k], M[:k, :k]
     names = _row_names(influence, len(b))
     if bounds is None:
-        e = _min_norm(A, b, names)
+        e = _min_norm(A, b, names, M)
     else:
-        lo, hi = _check_bounds(bounds, len(f))
+        lo, hi = _check_bounds(bounds, A.shape[0])
         if root is not None:  # (0 * inf is nan: zero-metric rows are pinned at 0)
             lo = np.where(root > 0, lo * root, 0.0)
             hi = np.where(root > 0, hi * root, 0.0)
-        e = _bounded(A, b, lo, hi, names)
+        e = _bounded(A, b, lo, hi, names, M)
     return _to_unit(e, root)
 
 
@@ -375,7 +382,6 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     model, solver = influence.model, influence.solver
     root = _metric_root(influence)
     r = _to_unit(influence.row_scales, root)
-    G = model.gradient_operator(r)  # rows g_i / sqrt(m_i)
     f = _to_unit(as_vector(influence.f), root)
     goal = np.asarray(goal, dtype=float)
     names = _row_names(influence, len(goal))
@@ -384,6 +390,9 @@ def curvature_weights(influence, goal, utility_hessian=None, reg=1.0, lower=None
     if lower is not None:
         lo = np.broadcast_to(as_vector(lower), (n,))
         lo = lo if root is None else np.where(root > 0, lo * root, 0.0)
+    if root is not None:  # the scaled rows once on the workers (see soft_weights)
+        r, f, lo = persist(r, f, lo)
+    G = model.gradient_operator(r)  # rows g_i / sqrt(m_i)
     if utility_map is None:
         L = psd_factor(utility_hessian) if utility_factor is None else utility_factor
         utility_map = map_utility_factor(model, solver, L)

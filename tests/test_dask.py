@@ -1,5 +1,7 @@
 """Dask input on a real two-process cluster: same results as numpy, rows never gathered."""
 
+import collections
+import logging
 import warnings
 
 import numpy as np
@@ -67,7 +69,61 @@ def test_logistic_matches_numpy(client, data, params):
     np.testing.assert_array_equal(Xd.compute(), X_copy)
     # a few graphs per Newton or chord step and per weight problem (computes and
     # persists); chord steps save Gram passes, not round trips
-    assert 0 < graphs < (200 if params.get("n_steps") else 40), graphs
+    assert 0 < graphs < (200 if params.get("n_steps") else 50), graphs
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@pytest.mark.parametrize("params, weighted", [
+    ({"n_steps": 2}, False),  # the default: curvature weights on the path
+    ({"weighting": "soft", "update": "newton"}, False),
+    ({"n_steps": 2}, True),  # sample weights: the rows scaled by their metric
+])
+def test_no_graph_derives_a_key_differently(client, data, monkeypatch, params, weighted):
+    """The scheduler never sees a key again with other dependencies.
+
+    It warns ("Detected different `run_spec`") when a graph brings a key it
+    still holds with other dependencies: an intermediate fused with its inputs
+    in one graph and not in the next. A computed graph's keys are held until
+    the client's release arrives, which races the next graph; here the last
+    two graphs' keys are held (futures of their own) until the next graph is
+    sent, so the race is always lost.
+    """
+    import distributed  # local: on main the module binds no name for it
+
+    held = collections.deque(maxlen=2)
+    submit = distributed.Client._graph_to_futures
+
+    def holding(self, *args, **kwargs):
+        futures = submit(self, *args, **kwargs)
+        held.append([distributed.Future(key, self) for key in futures])
+        return futures
+
+    monkeypatch.setattr(distributed.Client, "_graph_to_futures", holding)
+    X, y, A = data
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, N) if weighted else None
+    model = LogisticRegression().fit(X, y, sample_weight=sw)
+    records = _Records()
+    logger = logging.getLogger("distributed.scheduler")  # the in-process scheduler's
+    logger.addHandler(records)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            SoftUnlearner(FrozenEstimator(model), **params).fit(
+                da.from_array(X, chunks=CHUNK), y, sensitive_features=A, sample_weight=sw)
+    finally:
+        logger.removeHandler(records)
+        held.clear()
+    collisions = [m.split(" between")[0] for m in records.messages
+                  if "Detected different `run_spec`" in m]
+    assert collisions == []
 
 
 def test_bounded_soft_weights_on_the_path():

@@ -240,10 +240,11 @@ class LinearModel:
     def _newton(self, theta, weights, max_iter, solver):
         """:meth:`polish` from one starting point."""
         theta = np.array(theta, dtype=float)
+        # the objective first: on dask rows it brings the gradient in the same graph
+        value = self.objective(theta, weights)
         grad = self.gradient(theta, weights)
         info = {"grad_norm_before": float(np.linalg.norm(grad)), "converged": False,
                 "n_factors": 0}
-        value = self.objective(theta, weights)
         step_tol = 1e-8 if self.hessian_free else 1e-11
         factor = None if self.hessian_free else solver
         nearby = factor is not None

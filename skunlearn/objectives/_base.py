@@ -8,7 +8,7 @@ bound objectives, so a new objective is one new class.
 
 import numpy as np
 
-from .._dask import as_vector, compute
+from .._dask import as_vector, compute, persist
 
 
 class BoundObjective:
@@ -167,8 +167,13 @@ class LinearStatisticObjective(BoundObjective):
 
     def _phi(self, z):
         if self.statistic == "prediction":
-            return self.loss.predict(z), self.loss.predict_derivative(z)
-        return self.loss.value(z, self.y), self.loss.derivative(z, self.y)
+            parts = self.loss.predict(z), self.loss.predict_derivative(z)
+        else:
+            parts = self.loss.value(z, self.y), self.loss.derivative(z, self.y)
+        # Dask rows: the value's graph and the Jacobian's (at the same theta, next)
+        # read both from the workers; derived lazily in each, the same keys would be
+        # fused differently (distributed's "different run_spec" for a key).
+        return persist(*parts)
 
     def value(self, theta, evaluate=True):
         phi, _ = self._phi(self.design.matvec(theta))
