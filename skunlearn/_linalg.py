@@ -275,9 +275,8 @@ def _dense_to_csr(block):
 
 def _nbytes(X):
     """Memory held by the entries of ``X`` (dense or sparse)."""
-    if sp.issparse(X):
-        X = X.tocsr()
-        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    if sp.issparse(X):  # values and column indices; no conversion just to count
+        return 12 * X.nnz + 8 * (X.shape[0] + 1)
     return X.size * X.itemsize
 
 
@@ -424,18 +423,20 @@ class SplitColumns:
             sparse_dense += block.T @ weighted
             if self._pairs is None:
                 sparse_sparse += (block.T @ block.multiply(h[rows, None]).tocsr()).toarray()
-        if self._pairs is not None:
+        if self._pairs is None:
+            sparse_sparse = (sparse_sparse + sparse_sparse.T) / 2.0
+        else:  # the upper triangle, mirrored
             M, a, b = self._pairs
             if a is None:
-                sparse_sparse = (M @ h).reshape(d, d)  # the upper triangle
+                sparse_sparse = (M @ h).reshape(d, d)
             else:
                 sparse_sparse[a, b] = M @ h
-            sparse_sparse = sparse_sparse + np.triu(sparse_sparse, 1).T
+            sparse_sparse += np.triu(sparse_sparse, 1).T
         out = np.empty((self.n_params, self.n_params))
         out[np.ix_(self.dense, self.dense)] = (dense_dense + dense_dense.T) / 2.0
         out[np.ix_(self.sparse, self.dense)] = sparse_dense
         out[np.ix_(self.dense, self.sparse)] = sparse_dense.T
-        out[np.ix_(self.sparse, self.sparse)] = (sparse_sparse + sparse_sparse.T) / 2.0
+        out[np.ix_(self.sparse, self.sparse)] = sparse_sparse
         return out
 
 
