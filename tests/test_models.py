@@ -184,3 +184,43 @@ def test_polish_from_a_nearby_factor_returns_a_factor_at_the_optimum():
     b = np.arange(1.0, len(theta) + 1)
     np.testing.assert_allclose(info["solver"].solve(b), np.linalg.solve(H, b), rtol=1e-5)
 
+
+
+def test_loss_derivative_kept_per_theta_never_serves_another():
+    """The objective keeps ``l'(z)`` for the gradient at the same theta; a gradient at
+    another theta, or with other weights, must not reuse it."""
+    X, y, _ = make_group_data(n=400, seed=4)
+    est = LogisticRegression().fit(X, y)
+    model = adapter_for(est).build(est, X, y, None)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=model.n_params), rng.normal(size=model.n_params)
+    w = rng.random(len(y)) + 0.5
+    fresh = [adapter_for(est).build(est, X, y, None).gradient(t, v)
+             for t, v in ((a, None), (b, None), (a, w))]
+    model.objective(a)
+    assert np.array_equal(model.gradient(a), fresh[0])
+    model.objective(a)
+    assert np.array_equal(model.gradient(b), fresh[1])
+    model.objective(a, w)
+    assert np.array_equal(model.gradient(a, w), fresh[2])
+
+
+def test_logistic_loss_matches_scipy_at_extreme_scores():
+    from scipy.special import expit, log_expit
+
+    from skunlearn.losses import LogisticLoss
+
+    z = np.array([-800.0, -40.0, -1e-20, 0.0, 1e-20, 3.0, 40.0, 800.0])
+    loss = LogisticLoss()
+    for y in (np.zeros_like(z), np.ones_like(z)):
+        value, derivative = loss.value_and_derivative(z, y)
+        expected = -(y * log_expit(z) + (1 - y) * log_expit(-z))
+        np.testing.assert_allclose(value, expected, rtol=1e-14, atol=0)
+        np.testing.assert_allclose(loss.value(z, y), expected, rtol=1e-14, atol=0)
+        np.testing.assert_allclose(derivative, expit(z) - y, rtol=1e-14, atol=1e-300)
+        np.testing.assert_array_equal(derivative, loss.derivative(z, y))
+    # p (1 - p) on the side where p is small: 1 - p cancels to 0 at z = 40
+    small = expit(-np.abs(z))
+    np.testing.assert_allclose(loss.second_derivative(z, 0), small * (1 - small),
+                               rtol=1e-14, atol=0)
+    np.testing.assert_allclose(loss.predict(z), expit(z), rtol=1e-15, atol=0)

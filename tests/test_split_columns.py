@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 
@@ -121,3 +122,19 @@ def test_many_sparse_columns_index_their_pairs(monkeypatch):
     assert design._split is not None and design._split._pairs[1] is not None
     h = rng.normal(size=len(X))
     np.testing.assert_allclose(design.gram(h), plain(X, True).gram(h), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_dense_to_csr_equals_scipy_on_a_column_subset(order):
+    rng = np.random.default_rng(3)
+    X = np.where(rng.random((500, 12)) < 0.2, rng.normal(size=(500, 12)), 0.0)
+    X[7] = 0.0  # an empty row
+    X[:, 4] = -0.0  # negative zeros are zeros
+    X = np.asarray(X, order=order)
+    columns = np.array([0, 2, 3, 4, 9, 11])
+    built = _linalg._dense_to_csr(X, columns)
+    expected = sp.csr_matrix(np.ascontiguousarray(X[:, columns]))
+    assert built.shape == expected.shape and built.has_sorted_indices
+    np.testing.assert_array_equal(built.indptr, expected.indptr)
+    np.testing.assert_array_equal(built.indices, expected.indices)
+    np.testing.assert_array_equal(built.data, expected.data)

@@ -127,10 +127,29 @@ class LinearModel:
     # (theta bytes, weights, X~^T r) from the last objective on dask rows
     _gradient_cache = None
 
+    # (scores, l'(z)) of the last numpy scores whose derivative was computed: the
+    # scores object itself is the key (the design returns one array per theta)
+    _derivative_cache = None
+
+    def _loss_derivative(self, z):
+        """``l'(z)`` for the training rows' scores ``z``, computed once per ``z``."""
+        cached = self._derivative_cache
+        if cached is not None and cached[0] is z:
+            return cached[1]
+        derivative = self.loss.derivative(z, self.y)
+        if not is_dask(z):
+            self._derivative_cache = (z, derivative)
+        return derivative
+
     def objective(self, theta, weights=None):
         """Training objective ``L(theta)`` with rows reweighted by ``weights``."""
         z = self.scores(theta)
-        data = np.dot(self._sw(weights), self.loss.value(z, self.y))
+        if hasattr(self.loss, "value_and_derivative") and not is_dask(z):
+            values, derivative = self.loss.value_and_derivative(z, self.y)
+            self._derivative_cache = (z, derivative)  # for the gradient if theta is accepted
+        else:
+            values = self.loss.value(z, self.y)
+        data = np.dot(self._sw(weights), values)
         if is_dask(data):
             # On a cluster a round trip costs more than one more sum in the same
             # pass: the gradient comes along, for the line search that accepts theta.
@@ -143,7 +162,7 @@ class LinearModel:
     def row_scales(self, theta, weights=None):
         """``r_i`` with per-row gradient ``g_i = r_i x~_i`` (``r = c s l'(z)``)."""
         z = self.scores(theta)
-        return self.loss_scale * self._sw(weights) * self.loss.derivative(z, self.y)
+        return self.loss_scale * self._sw(weights) * self._loss_derivative(z)
 
     def gradient_operator(self, r):
         """The per-row gradients of scales ``r`` (:meth:`row_scales`) as the operator ``G = diag(r) X~``.
