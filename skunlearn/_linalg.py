@@ -346,7 +346,9 @@ class SplitColumns:
             self.Xs = sp.vstack([_dense_to_csr(X[rows], sparse)
                                  for rows in gen_batches(n, self.block_rows)], format="csr")
         self.Xs.sort_indices()
-        self._pairs = self._pair_products(_nbytes(X) // 4)
+        # kept within half of X's own memory (a CSR X counts its non-zeros only: the
+        # one-hot block of a ColumnTransformer's output qualifies as well as a dense X)
+        self._pairs = self._pair_products(_nbytes(X) // 2)
 
     def _pair_products(self, max_bytes):
         """``(M, a, b)`` with ``(M @ h)[k] = sum_i h_i x_ia x_ib`` for the upper-triangle
@@ -363,7 +365,7 @@ class SplitColumns:
         # entry k pairs with the entries from k to the end of its row
         counts = np.repeat(indptr[1:], per_row) - np.arange(len(columns))
         total = int(counts.sum())
-        if 20 * total > max_bytes:
+        if 12 * total > max_bytes:  # a value and a column index per pair
             return None
         first = np.repeat(np.arange(len(columns)), counts)
         second = first + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
