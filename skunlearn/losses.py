@@ -37,8 +37,7 @@ class LogisticLoss:
         max(+-z, 0) + log(1 + exp(-|z|))``: the logarithm is shared, one ``exp``
         and one ``log1p`` per row (a third of two ``log_expit`` calls' time).
         """
-        shared = np.log1p(np.exp(-np.abs(z)))
-        return shared + y * np.maximum(-z, 0.0) + (1.0 - y) * np.maximum(z, 0.0)
+        return _log_loss(z, y, np.exp(-np.abs(z)))
 
     def derivative(self, z, y):
         """``dl/dz = sigmoid(z) - y``."""
@@ -58,13 +57,7 @@ class LogisticLoss:
         (True, True)
         """
         e = np.exp(-np.abs(z))
-        value = np.log1p(e)  # as in value, without the cancellation of softplus(z) - y z
-        value += y * np.maximum(-z, 0.0)
-        value += (1.0 - y) * np.maximum(z, 0.0)
-        derivative = np.where(z >= 0, 1.0, e)
-        derivative /= 1.0 + e
-        derivative -= y
-        return value, derivative
+        return _log_loss(z, y, e), _sigmoid(z, e) - y
 
     def second_derivative(self, z, y):
         """``d2l/dz2 = sigmoid(z) (1 - sigmoid(z))``."""
@@ -103,11 +96,17 @@ class LogisticLoss:
         return _sigmoid_derivative(z)
 
 
-def _sigmoid(z):
+def _log_loss(z, y, e):
+    """``log(1 + exp(z)) - y z`` for ``y`` in {0, 1}, given ``e = exp(-|z|)``: one
+    ``log1p`` serves both softplus terms, and no large terms cancel."""
+    return np.log1p(e) + y * np.maximum(-z, 0.0) + (1.0 - y) * np.maximum(z, 0.0)
+
+
+def _sigmoid(z, e=None):
     """``1 / (1 + exp(-z))`` from ``e = exp(-|z|)``: ``1 / (1 + e)`` for ``z >= 0``,
     ``e / (1 + e)`` below, exact to rounding at any ``z`` and a third of
     ``scipy.special.expit``'s time (the loss derivatives run at every Newton
-    iteration).
+    iteration). ``e``, if given, is ``exp(-|z|)`` already computed.
 
     Examples
     --------
@@ -118,7 +117,7 @@ def _sigmoid(z):
     >>> bool(np.allclose(_sigmoid(z), expit(z), rtol=1e-15, atol=0))
     True
     """
-    e = np.exp(-np.abs(z))
+    e = np.exp(-np.abs(z)) if e is None else e
     return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
