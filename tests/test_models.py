@@ -224,3 +224,17 @@ def test_logistic_loss_matches_scipy_at_extreme_scores():
     np.testing.assert_allclose(loss.second_derivative(z, 0), small * (1 - small),
                                rtol=1e-14, atol=0)
     np.testing.assert_allclose(loss.predict(z), expit(z), rtol=1e-15, atol=0)
+
+
+def test_a_pickled_model_leaves_its_caches_behind():
+    import pickle
+
+    X, y, _ = make_group_data(n=400, seed=5)
+    est = LogisticRegression().fit(X, y)
+    model = adapter_for(est).build(est, X, y, None)
+    theta = np.r_[est.coef_.ravel(), est.intercept_]
+    model.objective(theta)
+    assert model._derivative_cache is not None
+    copy = pickle.loads(pickle.dumps(model))
+    assert "_derivative_cache" not in copy.__dict__
+    np.testing.assert_array_equal(copy.gradient(theta), model.gradient(theta))

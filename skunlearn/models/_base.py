@@ -131,6 +131,14 @@ class LinearModel:
     # scores object itself is the key (the design returns one array per theta)
     _derivative_cache = None
 
+    def __getstate__(self):
+        # the caches are keyed on this process's arrays: a pickle (joblib workers, a
+        # saved Forgetter) would only carry two dead n-vectors
+        state = dict(self.__dict__)
+        state.pop("_derivative_cache", None)
+        state.pop("_gradient_cache", None)
+        return state
+
     def _loss_derivative(self, z):
         """``l'(z)`` for the training rows' scores ``z``, computed once per ``z``."""
         cached = self._derivative_cache
