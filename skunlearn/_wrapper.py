@@ -211,22 +211,19 @@ class WrappedModelMixin:
         tags.classifier_tags = deepcopy(inner.classifier_tags)
         tags.regressor_tags = deepcopy(inner.regressor_tags)
         adapter = None
-        if self._multi_output:  # several classes or targets where the family has them
+        # several classes or targets where the family has them; or no estimator type
+        # (dask-ml's models are plain BaseEstimators): the adapter tells
+        if self._multi_output or tags.estimator_type is None:
             try:
                 adapter = final_adapter(self.estimator)
             except TypeError:  # unsupported: fit says so
                 pass
-        if tags.estimator_type is None:  # dask-ml's models are plain BaseEstimators
-            try:
-                adapter = adapter or final_adapter(self.estimator)
-            except TypeError:  # unsupported: fit says so
-                pass
-            if adapter is not None:
-                tags.estimator_type = "classifier" if adapter.is_classifier else "regressor"
-                if adapter.is_classifier:
-                    tags.classifier_tags = ClassifierTags()
-                else:
-                    tags.regressor_tags = RegressorTags()
+        if tags.estimator_type is None and adapter is not None:
+            tags.estimator_type = "classifier" if adapter.is_classifier else "regressor"
+            if adapter.is_classifier:
+                tags.classifier_tags = ClassifierTags()
+            else:
+                tags.regressor_tags = RegressorTags()
         if tags.classifier_tags is not None:
             tags.classifier_tags.multi_class = getattr(adapter, "multiclass", False)
             tags.classifier_tags.multi_label = False  # RidgeClassifier, MLPClassifier say True
